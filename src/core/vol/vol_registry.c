@@ -1,0 +1,134 @@
+/* vol_registry.c — volume operators (also methods of every volume). */
+#include "../registry.h"
+
+#include <stdlib.h>
+
+static int range_or_all(const tl_value *a, size_t n, size_t *lo, size_t *hi)
+{
+    if (a->set) { *lo = (size_t)a->u.range.lo; *hi = (size_t)a->u.range.hi; }
+    else { *lo = 0; *hi = n; }
+    return 0;
+}
+
+static int run_crop(const tl_value *a, tl_record *out, tl_error *err)
+{
+    const tl_volume *v = a[0].u.vol;
+    size_t z0, z1, y0, y1, x0, x1;
+    range_or_all(&a[1], v->nz, &z0, &z1);
+    range_or_all(&a[2], v->ny, &y0, &y1);
+    range_or_all(&a[3], v->nx, &x0, &x1);
+    tl_volume *c = tl_vol_crop(v, z0, z1, y0, y1, x0, x1, err);
+    return c ? tl_rec_volume(out, "volume", c) : -1;
+}
+
+static int run_slice(const tl_value *a, tl_record *out, tl_error *err)
+{
+    const char *ax = a[1].u.str;
+    int axis = ax[0] == 'z' ? 0 : ax[0] == 'y' ? 1 : 2;
+    tl_volume *s = tl_vol_slice(a[0].u.vol, axis, (size_t)(a[2].u.i - 1), err);
+    return s ? tl_rec_volume(out, "slice", s) : -1;
+}
+
+static int run_astype(const tl_value *a, tl_record *out, tl_error *err)
+{
+    tl_dtype d;
+    tl_dtype_parse(a[1].u.str, &d);
+    tl_volume *o = tl_vol_astype(a[0].u.vol, d, a[2].u.num, a[3].u.num, err);
+    return o ? tl_rec_volume(out, "volume", o) : -1;
+}
+
+static int run_copy(const tl_value *a, tl_record *out, tl_error *err)
+{
+    tl_volume *o = tl_vol_copy(a[0].u.vol, err);
+    return o ? tl_rec_volume(out, "volume", o) : -1;
+}
+
+static int run_stats(const tl_value *a, tl_record *out, tl_error *err)
+{
+    tl_stats s;
+    const tl_volume *mask = a[1].set ? a[1].u.vol : NULL;
+    if (tl_vol_stats(a[0].u.vol, mask, (size_t)a[2].u.i, &s, err)) return -1;
+    tl_rec_number(out, "min", s.min);
+    tl_rec_number(out, "max", s.max);
+    tl_rec_number(out, "mean", s.mean);
+    tl_rec_number(out, "std", s.std);
+    tl_rec_int(out, "count", (long long)s.count);
+    tl_rec_int(out, "nan_count", (long long)s.nan_count);
+    if (s.nbins) {
+        double *h = malloc(s.nbins * sizeof *h), *e = malloc((s.nbins + 1) * sizeof *e);
+        if (!h || !e) { free(h); free(e); free(s.hist); return tl_err(err, "stats: out of memory"); }
+        for (size_t i = 0; i < s.nbins; i++) h[i] = (double)s.hist[i];
+        for (size_t i = 0; i <= s.nbins; i++) e[i] = s.hist_lo + (s.hist_hi - s.hist_lo) * (double)i / (double)s.nbins;
+        tl_rec_numbers(out, "hist", h, s.nbins);
+        tl_rec_numbers(out, "edges", e, s.nbins + 1);
+        free(h); free(e); free(s.hist);
+    }
+    return 0;
+}
+
+static const tl_arg crop_args[] = {
+    {.name = "volume", .type = TL_T_VOLUME, .flags = TL_POSITIONAL | TL_REQUIRED, .doc = "volume to crop"},
+    {.name = "z", .type = TL_T_RANGE, .flags = TL_OPTIONAL, .unit = "voxels", .doc = "z range {a, b}, 1-based inclusive; all if absent"},
+    {.name = "y", .type = TL_T_RANGE, .flags = TL_OPTIONAL, .unit = "voxels", .doc = "y range {a, b}, 1-based inclusive; all if absent"},
+    {.name = "x", .type = TL_T_RANGE, .flags = TL_OPTIONAL, .unit = "voxels", .doc = "x range {a, b}, 1-based inclusive; all if absent"},
+    {0},
+};
+static const tl_ret vol_ret[] = {{.name = "volume", .type = TL_T_VOLUME, .doc = "a new volume"}, {0}};
+
+static const tl_arg slice_args[] = {
+    {.name = "volume", .type = TL_T_VOLUME, .flags = TL_POSITIONAL | TL_REQUIRED, .doc = "volume to slice"},
+    {.name = "axis", .type = TL_T_CHOICE, .flags = TL_POSITIONAL, .def_str = "z", .choices = "z y x", .doc = "axis normal to the slice"},
+    {.name = "index", .type = TL_T_INT, .flags = TL_POSITIONAL | TL_REQUIRED, .min = 1, .max = 1e15, .unit = "voxels", .doc = "slice index, 1-based"},
+    {0},
+};
+static const tl_ret slice_ret[] = {{.name = "slice", .type = TL_T_VOLUME, .doc = "2D map (nz = 1); a y or x slice has z as its rows"}, {0}};
+
+static const tl_arg astype_args[] = {
+    {.name = "volume", .type = TL_T_VOLUME, .flags = TL_POSITIONAL | TL_REQUIRED, .doc = "volume to convert"},
+    {.name = "dtype", .type = TL_T_CHOICE, .flags = TL_POSITIONAL | TL_REQUIRED, .choices = "u8 u16 i32 f32 f64", .doc = "target dtype"},
+    {.name = "scale", .type = TL_T_NUMBER, .def = 1, .doc = "out = in * scale + offset, then rounded and clamped for integer dtypes"},
+    {.name = "offset", .type = TL_T_NUMBER, .def = 0, .doc = "added after scaling"},
+    {0},
+};
+
+static const tl_arg copy_args[] = {
+    {.name = "volume", .type = TL_T_VOLUME, .flags = TL_POSITIONAL | TL_REQUIRED, .doc = "volume to copy"},
+    {0},
+};
+
+static const tl_arg stats_args[] = {
+    {.name = "volume", .type = TL_T_VOLUME, .flags = TL_POSITIONAL | TL_REQUIRED, .doc = "volume to measure"},
+    {.name = "mask", .type = TL_T_VOLUME, .flags = TL_OPTIONAL, .dtypes = TL_DT(TL_U8), .doc = "only voxels where mask != 0"},
+    {.name = "bins", .type = TL_T_INT, .def = 0, .min = 0, .max = 1 << 20, .doc = "histogram bins over [min, max]; 0 for none"},
+    {0},
+};
+static const tl_ret stats_ret[] = {
+    {.name = "min", .type = TL_T_NUMBER, .doc = "smallest value (NaN ignored)"},
+    {.name = "max", .type = TL_T_NUMBER, .doc = "largest value"},
+    {.name = "mean", .type = TL_T_NUMBER, .doc = "mean"},
+    {.name = "std", .type = TL_T_NUMBER, .doc = "population standard deviation"},
+    {.name = "count", .type = TL_T_INT, .doc = "voxels measured"},
+    {.name = "nan_count", .type = TL_T_INT, .doc = "NaN voxels skipped"},
+    {.name = "hist", .type = TL_T_NUMBERS, .doc = "counts per bin (when bins > 0)"},
+    {.name = "edges", .type = TL_T_NUMBERS, .doc = "bins + 1 bin edges (when bins > 0)"},
+    {0},
+};
+
+const tl_op tl_ops_vol[] = {
+    {.name = "crop", .group = "volume", .summary = "Sub-volume by 1-based inclusive index ranges",
+     .args = crop_args, .rets = vol_ret, .example = "band = vol:crop{z = {100, 180}}",
+     .run = run_crop, .flags = TL_OP_METHOD},
+    {.name = "slice", .group = "volume", .summary = "One slice as a 2D map",
+     .args = slice_args, .rets = slice_ret, .example = "s = vol:slice(\"z\", 40)",
+     .run = run_slice, .flags = TL_OP_METHOD},
+    {.name = "astype", .group = "volume", .summary = "Convert to another dtype, with optional linear scaling",
+     .args = astype_args, .rets = vol_ret, .example = "v8 = vol:astype(\"u8\", {scale = 255 / vol:stats().max})",
+     .run = run_astype, .flags = TL_OP_METHOD},
+    {.name = "copy", .group = "volume", .summary = "Deep copy (voxels, voxel size, metadata)",
+     .args = copy_args, .rets = vol_ret, .example = "b = vol:copy()", .run = run_copy, .flags = TL_OP_METHOD},
+    {.name = "stats", .group = "volume", .summary = "Min, max, mean, std and an optional histogram",
+     .doc = "Results do not depend on the number of threads (fixed block reduction order).",
+     .args = stats_args, .rets = stats_ret, .example = "s = vol:stats{bins = 256}; print(s.mean, s.std)",
+     .run = run_stats, .flags = TL_OP_METHOD},
+    {0},
+};
