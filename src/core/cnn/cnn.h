@@ -1,0 +1,116 @@
+/* cnn.h — 2D convolutional networks (U-Net, ResNet-encoder U-Net) loaded
+ * from the tomolith CNN file format (docs/cnn-format.md) and run on the CPU.
+ *
+ * Tensors are one image at a time, channels first (C, H, W), float32,
+ * row-major, W fastest — PyTorch's NCHW with N = 1. Batch norm is folded
+ * into the preceding convolution at load, ReLU fused into convolutions and
+ * residual adds, so a forward pass is mostly GEMMs. */
+#ifndef TL_CNN_H
+#define TL_CNN_H
+
+#include <stddef.h>
+
+#include "../tl_error.h"
+#include "../vol/vol.h"
+
+typedef enum {
+    CNN_CONV = 0,   /* conv2d: stride, padding, dilation, bias */
+    CNN_BATCHNORM,  /* batch norm (eval mode); folded into a conv when possible */
+    CNN_RELU,
+    CNN_MAXPOOL,
+    CNN_UPSAMPLE,   /* nearest or bilinear, integer scale */
+    CNN_CONVT,      /* transposed conv2d */
+    CNN_CONCAT,     /* along channels */
+    CNN_ADD,        /* residual add */
+    CNN_SOFTMAX,    /* along channels */
+    CNN_NKINDS
+} cnn_kind;
+
+const char *cnn_kind_name(cnn_kind k);
+
+typedef struct cnn_layer {
+    cnn_kind kind;
+    char id[16];      /* HDF5 group name under /layers, e.g. "0007" */
+    char name[96];    /* the PyTorch module name, for messages */
+    int ninputs;
+    int *inputs;      /* tensor indices: 0 = network input, i + 1 = layer i */
+    int cin, cout;    /* channels in (total over inputs) and out */
+    int kh, kw, sh, sw, ph, pw, dh, dw, oph, opw; /* kernel, stride, padding, dilation, output padding */
+    int scale;        /* upsample factor */
+    int bilinear, align_corners;
+    float *weight;    /* conv: (cout, cin*kh*kw); convT: (cout*kh*kw, cin) */
+    float *bias;      /* cout, or NULL */
+    float *bn_scale, *bn_shift; /* a batch norm kept as a per-channel affine */
+    double eps;
+    int relu;         /* ReLU fused after this layer */
+    int dead;         /* folded into another layer: produces no tensor */
+} cnn_layer;
+
+typedef struct tl_cnn {
+    char *path;
+    char *architecture;   /* free text from the file ("resnet34-unet", ...) */
+    int nlayers;
+    cnn_layer *layers;
+    int output;           /* tensor index of the network output (logits or probabilities) */
+    int output_is_softmax;
+    int in_channels, n_classes;
+    char **class_names;
+    double in_min, in_max; /* x' = (x - in_min) / (in_max - in_min) */
+    double *in_mean, *in_std; /* then (x' - mean[c]) / std[c], per input channel */
+    int divisor;          /* input H and W must be multiples of this */
+    size_t nparams;       /* parameters as stored in the file (before folding) */
+    int *last_use;        /* per tensor: last layer index reading it */
+} tl_cnn;
+
+/* Load and check a network file; folds batch norms and fuses ReLUs.
+ * Errors name the file, the layer (id and PyTorch name) and the dataset. */
+tl_cnn *tl_cnn_load(const char *path, tl_error *err);
+/* The same, for a network stored in a group of the file ("/" = root). */
+tl_cnn *tl_cnn_load_group(const char *path, const char *group, tl_error *err);
+void tl_cnn_free(tl_cnn *net);
+/* One-paragraph description: architecture, layers, classes, parameters. */
+void tl_cnn_describe(const tl_cnn *net, char *buf, size_t n);
+
+/* Per-thread scratch (im2col buffers); one per concurrent forward pass. */
+typedef struct cnn_work {
+    int nslots;
+    float **col;
+    size_t *cap;
+    int failed; /* an allocation failed: the forward pass reports out of memory */
+} cnn_work;
+cnn_work *cnn_work_new(tl_error *err);
+void cnn_work_free(cnn_work *w);
+/* Scratch of at least n floats for the calling thread (slot = OpenMP thread
+ * number in the innermost team). NULL on out of memory. */
+float *cnn_work_get(cnn_work *w, size_t n);
+
+/* Forward pass of one already-normalised input (in_channels, h, w); h and w
+ * must be multiples of net->divisor. *out is malloc'ed (n_classes, h, w).
+ * Layers run OpenMP-parallel inside unless already in a parallel region.
+ * Results do not depend on the thread count. */
+int tl_cnn_forward(const tl_cnn *net, const float *input, int h, int w, float **out, int *oc,
+                   int *oh, int *ow, cnn_work *work, tl_error *err);
+
+/* Segment every slice of vol along axis (0 = z, 1 = y, 2 = x), tile by tile.
+ * tile: tile edge in pixels (rounded up to a multiple of net->divisor);
+ * overlap: context in pixels discarded at each interior tile edge. */
+int tl_cnn_infer(const tl_cnn *net, const tl_volume *vol, int axis, int tile, int overlap,
+                 tl_volume **labels, tl_volume **confidence, tl_error *err);
+
+/* ---- kernels (cnn_layers.c, cnn_conv.c); tensors (c, h, w) ---- */
+void cnn_conv2d(const cnn_layer *L, const float *in, int h, int w, float *out, int oh, int ow,
+                cnn_work *work);
+void cnn_convt2d(const cnn_layer *L, const float *in, int h, int w, float *out, int oh, int ow,
+                 float *col);
+void cnn_maxpool(const cnn_layer *L, const float *in, int c, int h, int w, float *out, int oh, int ow);
+void cnn_upsample(const cnn_layer *L, const float *in, int c, int h, int w, float *out, int oh, int ow);
+void cnn_affine(const float *scale, const float *shift, int relu, float *x, int c, size_t hw);
+void cnn_relu(float *x, size_t n);
+void cnn_add(const float *a, const float *b, float *out, size_t n, int relu);
+void cnn_softmax(float *x, int c, size_t hw);
+
+/* Output sizes as PyTorch computes them (floor division). */
+int cnn_conv_out(int n, int k, int s, int p, int d);
+int cnn_convt_out(int n, int k, int s, int p, int d, int op);
+
+#endif

@@ -1,0 +1,198 @@
+/* cnn_conv.c — convolutions as GEMMs (im2col + OpenBLAS sgemm).
+ *
+ * Why this shape: the output of a conv is (cout, oh*ow) = W (cout, K) x
+ * col (K, oh*ow) with K = cin*kh*kw. The output pixels are cut into fixed
+ * chunks (and, when a layer has few pixels, the output channels into fixed
+ * blocks); each task builds its own im2col block, small enough to stay in
+ * cache, and calls a single-threaded sgemm. The cut depends only on the
+ * layer's shape, never on the thread count, so every output element is
+ * computed by the same sequence of operations whatever the number of
+ * threads: results are bit-identical for 1 or N threads. */
+#include "cnn.h"
+
+#include <cblas.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cnn_conv_out(int n, int k, int s, int p, int d) { return (n + 2 * p - d * (k - 1) - 1) / s + 1; }
+int cnn_convt_out(int n, int k, int s, int p, int d, int op) { return (n - 1) * s - 2 * p + d * (k - 1) + op + 1; }
+
+cnn_work *cnn_work_new(tl_error *err)
+{
+    cnn_work *w = calloc(1, sizeof *w);
+    int n = omp_get_max_threads();
+    if (w) {
+        w->nslots = n < 1 ? 1 : n;
+        w->col = calloc((size_t)w->nslots, sizeof *w->col);
+        w->cap = calloc((size_t)w->nslots, sizeof *w->cap);
+    }
+    if (!w || !w->col || !w->cap) {
+        cnn_work_free(w);
+        tl_err(err, "cnn: out of memory for scratch buffers");
+        return NULL;
+    }
+    return w;
+}
+
+void cnn_work_free(cnn_work *w)
+{
+    if (!w) return;
+    for (int i = 0; w->col && i < w->nslots; i++) free(w->col[i]);
+    free(w->col);
+    free(w->cap);
+    free(w);
+}
+
+float *cnn_work_get(cnn_work *w, size_t n)
+{
+    int t = omp_get_thread_num();
+    if (t >= w->nslots) return NULL;
+    if (w->cap[t] < n) {
+        free(w->col[t]);
+        w->col[t] = malloc(n * sizeof(float));
+        w->cap[t] = w->col[t] ? n : 0;
+        if (!w->col[t]) w->failed = 1;
+    }
+    return w->col[t];
+}
+
+/* Columns [p0, p0 + n) of the im2col matrix, rows r = (ci*kh + ky)*kw + kx. */
+static void im2col(const cnn_layer *L, const float *in, int h, int w, int ow, size_t p0, size_t n, float *col)
+{
+    size_t r = 0;
+    for (int ci = 0; ci < L->cin; ci++)
+        for (int ky = 0; ky < L->kh; ky++)
+            for (int kx = 0; kx < L->kw; kx++, r++) {
+                float *row = col + r * n;
+                size_t j = 0, p = p0;
+                while (j < n) {
+                    int oy = (int)(p / (size_t)ow), ox = (int)(p % (size_t)ow);
+                    int run = ow - ox;
+                    if ((size_t)run > n - j) run = (int)(n - j);
+                    int iy = oy * L->sh - L->ph + ky * L->dh;
+                    float *dst = row + j;
+                    if (iy < 0 || iy >= h) {
+                        memset(dst, 0, (size_t)run * sizeof *dst);
+                    } else {
+                        const float *src = in + ((size_t)ci * h + iy) * w;
+                        int ix0 = ox * L->sw - L->pw + kx * L->dw;
+                        if (L->sw == 1) {
+                            int a = ix0 < 0 ? -ix0 : 0, b = w - ix0;
+                            if (a > run) a = run;
+                            if (b > run) b = run;
+                            if (b < a) b = a;
+                            memset(dst, 0, (size_t)a * sizeof *dst);
+                            memcpy(dst + a, src + ix0 + a, (size_t)(b - a) * sizeof *dst);
+                            memset(dst + b, 0, (size_t)(run - b) * sizeof *dst);
+                        } else {
+                            for (int t = 0; t < run; t++) {
+                                int ix = ix0 + t * L->sw;
+                                dst[t] = ix >= 0 && ix < w ? src[ix] : 0.0f;
+                            }
+                        }
+                    }
+                    j += (size_t)run;
+                    p += (size_t)run;
+                }
+            }
+}
+
+/* Pixel chunk: im2col block of about 1 MB (so it stays in L2), but at
+ * least 256 columns so the packed weights are reused enough. */
+static size_t chunk_columns(size_t k, size_t total)
+{
+    size_t nc = ((size_t)1 << 18) / (k ? k : 1);
+    if (nc < 256) nc = 256;
+    if (nc > 8192) nc = 8192;
+    nc = (nc + 15) / 16 * 16;
+    return nc < total ? nc : total;
+}
+
+static void epilogue(const cnn_layer *L, float *out, size_t ld, int m0, int m1, size_t p0, size_t n)
+{
+    if (!L->bias && !L->relu) return;
+    for (int m = m0; m < m1; m++) {
+        float *o = out + (size_t)m * ld + p0;
+        float b = L->bias ? L->bias[m] : 0.0f;
+        if (L->relu)
+            for (size_t j = 0; j < n; j++) { float v = o[j] + b; o[j] = v > 0 ? v : 0; }
+        else
+            for (size_t j = 0; j < n; j++) o[j] += b;
+    }
+}
+
+void cnn_conv2d(const cnn_layer *L, const float *in, int h, int w, float *out, int oh, int ow, cnn_work *work)
+{
+    const size_t total = (size_t)oh * ow, K = (size_t)L->cin * L->kh * L->kw;
+    const int direct = L->kh == 1 && L->kw == 1 && L->sh == 1 && L->sw == 1 && L->ph == 0 && L->pw == 0;
+    const size_t nc = chunk_columns(K, total);
+    const long nb = (long)((total + nc - 1) / nc);
+    /* few pixels (deep layers): also cut the output channels in blocks of >= 64 */
+    long mb = 1;
+    if (nb < 8 && L->cout >= 128) {
+        mb = (8 + nb - 1) / nb;
+        if (mb > L->cout / 64) mb = L->cout / 64;
+    }
+    const int mstep = (int)((L->cout + mb - 1) / mb);
+    const long ntasks = nb * mb;
+#pragma omp parallel for schedule(dynamic, 1) if (ntasks > 1 && !omp_in_parallel())
+    for (long t = 0; t < ntasks; t++) {
+        size_t p0 = (size_t)(t / mb) * nc, n = total - p0 < nc ? total - p0 : nc;
+        int m0 = (int)(t % mb) * mstep, m1 = m0 + mstep < L->cout ? m0 + mstep : L->cout;
+        const float *B;
+        size_t ldb;
+        if (direct) {
+            B = in + p0;
+            ldb = total;
+        } else {
+            float *col = cnn_work_get(work, K * n);
+            if (!col) continue; /* work->failed is set: the caller reports it */
+            im2col(L, in, h, w, ow, p0, n, col);
+            B = col;
+            ldb = n;
+        }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m1 - m0, (int)n, (int)K, 1.0f,
+                    L->weight + (size_t)m0 * K, (int)K, B, (int)ldb, 0.0f, out + (size_t)m0 * total + p0,
+                    (int)total);
+        epilogue(L, out, total, m0, m1, p0, n);
+    }
+}
+
+/* Transposed conv: col (cout*kh*kw, h*w) = W' x in, then each output
+ * channel gathers its taps in a fixed order (col2im). col is caller scratch
+ * of cout*kh*kw*h*w floats. */
+void cnn_convt2d(const cnn_layer *L, const float *in, int h, int w, float *out, int oh, int ow, float *col)
+{
+    const size_t hw = (size_t)h * w, rows = (size_t)L->cout * L->kh * L->kw;
+    const size_t nc = hw < 1024 ? hw : 1024;
+    const long nb = (long)((hw + nc - 1) / nc);
+#pragma omp parallel for schedule(dynamic, 1) if (nb > 1 && !omp_in_parallel())
+    for (long b = 0; b < nb; b++) {
+        size_t p0 = (size_t)b * nc, n = hw - p0 < nc ? hw - p0 : nc;
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)n, L->cin, 1.0f, L->weight, L->cin,
+                    in + p0, (int)hw, 0.0f, col + p0, (int)hw);
+    }
+#pragma omp parallel for schedule(static) if (L->cout > 1 && !omp_in_parallel())
+    for (int co = 0; co < L->cout; co++) {
+        float *o = out + (size_t)co * oh * ow;
+        float b = L->bias ? L->bias[co] : 0.0f;
+        for (size_t j = 0; j < (size_t)oh * ow; j++) o[j] = b;
+        for (int ky = 0; ky < L->kh; ky++)
+            for (int kx = 0; kx < L->kw; kx++) {
+                const float *c = col + (((size_t)co * L->kh + ky) * L->kw + kx) * hw;
+                for (int iy = 0; iy < h; iy++) {
+                    int oy = iy * L->sh - L->ph + ky * L->dh;
+                    if (oy < 0 || oy >= oh) continue;
+                    float *orow = o + (size_t)oy * ow;
+                    const float *crow = c + (size_t)iy * w;
+                    for (int ix = 0; ix < w; ix++) {
+                        int ox = ix * L->sw - L->pw + kx * L->dw;
+                        if (ox >= 0 && ox < ow) orow[ox] += crow[ix];
+                    }
+                }
+            }
+        if (L->relu)
+            for (size_t j = 0; j < (size_t)oh * ow; j++) o[j] = o[j] > 0 ? o[j] : 0;
+    }
+}

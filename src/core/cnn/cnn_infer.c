@@ -1,0 +1,321 @@
+/* cnn_infer.c — the forward pass over the layer graph, and inference over
+ * a volume slice by slice, tile by tile.
+ *
+ * Tiling: along each slice axis longer than the tile, tiles of edge T start
+ * every T - 2*overlap pixels (rounded down to a multiple of the network's
+ * divisor; the last one at the slice end), and
+ * each pixel takes its class from the one tile whose owned region holds it:
+ * owned regions meet half-way across each overlap, so every pixel keeps at
+ * least `overlap` pixels of real context on each interior side. Owned
+ * regions are disjoint, so tiles run in parallel without any reduction.
+ * An axis shorter than the tile is padded by replicating its last row or
+ * column up to a multiple of the network's divisor. */
+#include "cnn.h"
+
+#include <cblas.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int out_shape(const tl_cnn *net, const cnn_layer *L, const int *C, const int *H, const int *W, int *oc,
+                     int *oh, int *ow, tl_error *err)
+{
+    int t = L->inputs[0];
+    *oc = L->cout;
+    *oh = H[t];
+    *ow = W[t];
+    switch (L->kind) {
+    case CNN_CONV:
+    case CNN_MAXPOOL:
+        *oh = cnn_conv_out(H[t], L->kh, L->sh, L->ph, L->dh);
+        *ow = cnn_conv_out(W[t], L->kw, L->sw, L->pw, L->dw);
+        break;
+    case CNN_CONVT:
+        *oh = cnn_convt_out(H[t], L->kh, L->sh, L->ph, L->dh, L->oph);
+        *ow = cnn_convt_out(W[t], L->kw, L->sw, L->pw, L->dw, L->opw);
+        break;
+    case CNN_UPSAMPLE:
+        *oh = H[t] * L->scale;
+        *ow = W[t] * L->scale;
+        break;
+    case CNN_CONCAT:
+    case CNN_ADD:
+        for (int k = 1; k < L->ninputs; k++)
+            if (H[L->inputs[k]] != H[t] || W[L->inputs[k]] != W[t])
+                return tl_err(err, "cnn: layer %s (%s, %s): input %d is %dx%d but input 1 is %dx%d (input size must be "
+                              "a multiple of %d)", L->id, L->name, cnn_kind_name(L->kind), k + 1, H[L->inputs[k]],
+                              W[L->inputs[k]], H[t], W[t], net->divisor);
+        break;
+    default: break;
+    }
+    (void)C;
+    if (*oh < 1 || *ow < 1)
+        return tl_err(err, "cnn: layer %s (%s, %s): input %dx%d is too small (output would be %dx%d)", L->id, L->name,
+                      cnn_kind_name(L->kind), H[t], W[t], *oh, *ow);
+    return 0;
+}
+
+int tl_cnn_forward(const tl_cnn *net, const float *input, int h, int w, float **out, int *oc, int *oh, int *ow,
+                   cnn_work *work, tl_error *err)
+{
+    const int nt = net->nlayers + 1;
+    float **T = calloc((size_t)nt, sizeof *T);
+    int *C = calloc((size_t)nt * 3, sizeof *C), *H = C + nt, *W = C + 2 * nt;
+    float *col = NULL;
+    size_t colcap = 0;
+    int rc = -1;
+    *out = NULL;
+    if (!T || !C) { tl_err(err, "cnn: out of memory"); goto done; }
+    if (h % net->divisor || w % net->divisor) {
+        tl_err(err, "cnn: input %dx%d is not a multiple of %d (the network's down-sampling)", h, w, net->divisor);
+        goto done;
+    }
+    T[0] = (float *)input; /* never written nor freed */
+    C[0] = net->in_channels;
+    H[0] = h;
+    W[0] = w;
+    for (int i = 0; i < net->nlayers; i++) {
+        const cnn_layer *L = &net->layers[i];
+        if (L->dead) continue;
+        int t = L->inputs[0], c, y, x;
+        if (out_shape(net, L, C, H, W, &c, &y, &x, err)) goto done;
+        size_t n = (size_t)c * y * x;
+        int inplace = (L->kind == CNN_RELU || L->kind == CNN_BATCHNORM || L->kind == CNN_SOFTMAX) && t != 0 &&
+                      t != net->output && net->last_use[t] == i;
+        float *o = inplace ? T[t] : malloc(n * sizeof *o);
+        if (!o) { tl_err(err, "cnn: out of memory for layer %s (%d x %d x %d floats)", L->id, c, y, x); goto done; }
+        if (inplace) T[t] = NULL;
+        T[i + 1] = o;
+        C[i + 1] = c;
+        H[i + 1] = y;
+        W[i + 1] = x;
+        const float *a = T[t];
+        size_t hw = (size_t)y * x;
+        switch (L->kind) {
+        case CNN_CONV: cnn_conv2d(L, a, H[t], W[t], o, y, x, work); break;
+        case CNN_CONVT: {
+            size_t need = (size_t)L->cout * L->kh * L->kw * H[t] * W[t];
+            if (need > colcap) {
+                free(col);
+                col = malloc(need * sizeof *col);
+                colcap = col ? need : 0;
+                if (!col) { tl_err(err, "cnn: out of memory for layer %s", L->id); goto done; }
+            }
+            cnn_convt2d(L, a, H[t], W[t], o, y, x, col);
+            break;
+        }
+        case CNN_BATCHNORM:
+            if (!inplace) memcpy(o, a, n * sizeof *o);
+            cnn_affine(L->bn_scale, L->bn_shift, L->relu, o, c, hw);
+            break;
+        case CNN_RELU:
+            if (!inplace) memcpy(o, a, n * sizeof *o);
+            cnn_relu(o, n);
+            break;
+        case CNN_SOFTMAX:
+            if (!inplace) memcpy(o, a, n * sizeof *o);
+            cnn_softmax(o, c, hw);
+            break;
+        case CNN_MAXPOOL: cnn_maxpool(L, a, c, H[t], W[t], o, y, x); break;
+        case CNN_UPSAMPLE: cnn_upsample(L, a, c, H[t], W[t], o, y, x); break;
+        case CNN_ADD: cnn_add(a, T[L->inputs[1]], o, n, L->relu); break;
+        case CNN_CONCAT: {
+            size_t off = 0;
+            for (int k = 0; k < L->ninputs; k++) {
+                size_t m = (size_t)C[L->inputs[k]] * hw;
+                memcpy(o + off, T[L->inputs[k]], m * sizeof *o);
+                off += m;
+            }
+            break;
+        }
+        default: break;
+        }
+        if (work->failed) { tl_err(err, "cnn: out of memory for im2col buffers in layer %s", L->id); goto done; }
+        /* free what no later layer reads */
+        for (int k = 0; k < L->ninputs; k++) {
+            int s = L->inputs[k];
+            if (s != 0 && s != net->output && net->last_use[s] == i && T[s]) { free(T[s]); T[s] = NULL; }
+        }
+        if (i + 1 != net->output && net->last_use[i + 1] < 0) { free(T[i + 1]); T[i + 1] = NULL; }
+    }
+    *out = T[net->output];
+    T[net->output] = NULL;
+    *oc = C[net->output];
+    *oh = H[net->output];
+    *ow = W[net->output];
+    rc = 0;
+done:
+    for (int t = 1; T && t < nt; t++) free(T[t]);
+    free(T);
+    free(C);
+    free(col);
+    return rc;
+}
+
+/* ---- tiling ---- */
+
+typedef struct axis_plan {
+    int n, ext, count; /* slice length, tile extent (padded), tiles */
+    int *start, *lo, *hi;
+} axis_plan;
+
+static int round_up(int n, int m) { return (n + m - 1) / m * m; }
+
+/* Tile starts are multiples of the divisor, so pooling windows line up
+ * with those of a whole-slice pass and tiled results equal untiled ones
+ * wherever the overlap covers the receptive field. The last tile may run
+ * past the slice end by less than the divisor: that part is padding, the
+ * same a whole-slice pass would add. */
+static int plan_axis(axis_plan *p, int n, int tile, int overlap, int div)
+{
+    int step = (tile - 2 * overlap) / div * div;
+    p->n = n;
+    if (n <= tile) {
+        p->ext = round_up(n, div);
+        p->count = 1;
+    } else {
+        p->ext = tile;
+        p->count = 1 + (n - tile + step - 1) / step;
+    }
+    p->start = malloc((size_t)p->count * 3 * sizeof(int));
+    if (!p->start) return -1;
+    p->lo = p->start + p->count;
+    p->hi = p->lo + p->count;
+    int last = p->count == 1 ? 0 : round_up(n - tile, div);
+    for (int i = 0; i < p->count; i++) p->start[i] = i * step < last ? i * step : last;
+    for (int i = 0; i < p->count; i++) {
+        p->lo[i] = i == 0 ? 0 : p->hi[i - 1];
+        p->hi[i] = i == p->count - 1 ? n : (p->start[i + 1] + p->start[i] + tile) / 2;
+    }
+    return 0;
+}
+
+static inline double voxel(const tl_volume *v, size_t idx)
+{
+    switch (v->dtype) {
+    case TL_U8: return ((const uint8_t *)v->data)[idx];
+    case TL_U16: return ((const uint16_t *)v->data)[idx];
+    case TL_I32: return ((const int32_t *)v->data)[idx];
+    case TL_F32: return ((const float *)v->data)[idx];
+    default: return ((const double *)v->data)[idx];
+    }
+}
+
+int tl_cnn_infer(const tl_cnn *net, const tl_volume *vol, int axis, int tile, int overlap, tl_volume **labels,
+                 tl_volume **confidence, tl_error *err)
+{
+    *labels = *confidence = NULL;
+    if (axis < 0 || axis > 2) return tl_err(err, "cnn.infer: axis must be z, y or x");
+    if (net->n_classes > 255) return tl_err(err, "cnn.infer: %d classes do not fit u8 labels", net->n_classes);
+    const size_t nz = vol->nz, ny = vol->ny, nx = vol->nx;
+    size_t nslices, rows, cols, ss, rs, cs;
+    if (axis == 0) { nslices = nz; rows = ny; cols = nx; ss = ny * nx; rs = nx; cs = 1; }
+    else if (axis == 1) { nslices = ny; rows = nz; cols = nx; ss = nx; rs = ny * nx; cs = 1; }
+    else { nslices = nx; rows = nz; cols = ny; ss = 1; rs = ny * nx; cs = nx; }
+    if (rows > 1000000 || cols > 1000000) return tl_err(err, "cnn.infer: slices of %zu x %zu are too large", rows, cols);
+    int T = round_up(tile, net->divisor);
+    if (T - 2 * overlap < net->divisor)
+        return tl_err(err, "cnn.infer: overlap %d leaves no room in a tile of %d px (need tile - 2*overlap >= %d)",
+                      overlap, T, net->divisor);
+    axis_plan pr = {0}, pc = {0};
+    if (plan_axis(&pr, (int)rows, T, overlap, net->divisor) || plan_axis(&pc, (int)cols, T, overlap, net->divisor)) {
+        free(pr.start);
+        free(pc.start);
+        return tl_err(err, "cnn.infer: out of memory");
+    }
+    tl_volume *lab = tl_vol_new_like(vol, TL_U8, err);
+    tl_volume *conf = lab ? tl_vol_new_like(vol, TL_F32, err) : NULL;
+    if (!conf) {
+        tl_vol_unref(lab);
+        free(pr.start);
+        free(pc.start);
+        return tl_err_prefix(err, "cnn.infer: ");
+    }
+    const long per_slice = (long)pr.count * pc.count, ntasks = (long)nslices * per_slice;
+    const int nthreads = omp_get_max_threads();
+    /* many tiles: one tile per thread, layers serial inside; few: layers
+     * parallel inside. Both give the same numbers (see cnn_conv.c). */
+    const int outer = ntasks >= 2L * nthreads && nthreads > 1;
+    const int cin = net->in_channels, eh = pr.ext, ew = pc.ext;
+    const double imin = net->in_min, iscale = 1.0 / (net->in_max - net->in_min);
+    int blas_threads = openblas_get_num_threads();
+    openblas_set_num_threads(1);
+    volatile int failed = 0;
+    long done = 0;
+    tl_error terr;
+    terr.msg[0] = 0;
+#pragma omp parallel if (outer)
+    {
+        tl_error e;
+        cnn_work *work = cnn_work_new(&e);
+        float *in = malloc((size_t)cin * eh * ew * sizeof *in);
+        if (!work || !in) {
+#pragma omp critical(cnn_infer_err)
+            if (!failed) { failed = 1; tl_err(&terr, "cnn.infer: out of memory"); }
+        }
+#pragma omp for schedule(dynamic, 1)
+        for (long task = 0; task < ntasks; task++) {
+            if (failed || tl_interrupt_flag) continue;
+            size_t s = (size_t)(task / per_slice);
+            int tr = (int)(task % per_slice) / pc.count, tc = (int)(task % per_slice) % pc.count;
+            int r0 = pr.start[tr], c0 = pc.start[tc];
+            for (int y = 0; y < eh; y++) {
+                size_t r = (size_t)(r0 + y) < rows ? (size_t)(r0 + y) : rows - 1;
+                for (int x = 0; x < ew; x++) {
+                    size_t c = (size_t)(c0 + x) < cols ? (size_t)(c0 + x) : cols - 1;
+                    double v = (voxel(vol, s * ss + r * rs + c * cs) - imin) * iscale;
+                    for (int ch = 0; ch < cin; ch++)
+                        in[((size_t)ch * eh + y) * ew + x] = (float)((v - net->in_mean[ch]) / net->in_std[ch]);
+                }
+            }
+            float *out = NULL;
+            int oc, oh, ow;
+            if (tl_cnn_forward(net, in, eh, ew, &out, &oc, &oh, &ow, work, &e) || oh != eh || ow != ew) {
+#pragma omp critical(cnn_infer_err)
+                if (!failed) {
+                    failed = 1;
+                    if (out) tl_err(&terr, "cnn.infer: the network maps %dx%d to %dx%d; it must keep the size", eh, ew, oh, ow);
+                    else tl_err(&terr, "cnn.infer: %s", e.msg);
+                }
+                free(out);
+                continue;
+            }
+            size_t hw = (size_t)eh * ew;
+            if (!net->output_is_softmax) cnn_softmax(out, oc, hw);
+            uint8_t *L8 = lab->data;
+            float *CF = conf->data;
+            for (int r = pr.lo[tr]; r < pr.hi[tr]; r++)
+                for (int c = pc.lo[tc]; c < pc.hi[tc]; c++) {
+                    size_t j = (size_t)(r - r0) * ew + (size_t)(c - c0);
+                    int best = 0;
+                    float bp = out[j];
+                    for (int k = 1; k < oc; k++)
+                        if (out[(size_t)k * hw + j] > bp) { bp = out[(size_t)k * hw + j]; best = k; }
+                    size_t idx = s * ss + (size_t)r * rs + (size_t)c * cs;
+                    L8[idx] = (uint8_t)best;
+                    CF[idx] = bp;
+                }
+            free(out);
+            long d;
+#pragma omp atomic capture
+            d = ++done;
+            if (omp_get_thread_num() == 0) tl_progress("cnn.infer", (size_t)d, (size_t)ntasks);
+        }
+        free(in);
+        cnn_work_free(work);
+    }
+    openblas_set_num_threads(blas_threads);
+    free(pr.start);
+    free(pc.start);
+    if (!failed && tl_check_interrupt(err)) failed = 2;
+    else if (failed) tl_err(err, "%s", terr.msg);
+    if (failed) {
+        tl_vol_unref(lab);
+        tl_vol_unref(conf);
+        return -1;
+    }
+    tl_progress("cnn.infer", (size_t)ntasks, (size_t)ntasks);
+    *labels = lab;
+    *confidence = conf;
+    return 0;
+}

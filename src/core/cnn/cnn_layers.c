@@ -1,0 +1,118 @@
+/* cnn_layers.c — the layers that are not GEMMs: max-pool, upsampling,
+ * per-channel affine (an unfolded batch norm), ReLU, add, softmax.
+ * Conventions are PyTorch's: max-pool pads with -inf and floors the output
+ * size; nearest upsampling takes src = floor(dst / scale); bilinear follows
+ * F.interpolate with and without align_corners, computed in float. */
+#include "cnn.h"
+
+#include <math.h>
+#include <omp.h>
+
+void cnn_maxpool(const cnn_layer *L, const float *in, int c, int h, int w, float *out, int oh, int ow)
+{
+#pragma omp parallel for schedule(static) if (c > 1 && !omp_in_parallel())
+    for (int ch = 0; ch < c; ch++) {
+        const float *src = in + (size_t)ch * h * w;
+        float *dst = out + (size_t)ch * oh * ow;
+        for (int oy = 0; oy < oh; oy++)
+            for (int ox = 0; ox < ow; ox++) {
+                float m = -INFINITY;
+                for (int ky = 0; ky < L->kh; ky++) {
+                    int iy = oy * L->sh - L->ph + ky * L->dh;
+                    if (iy < 0 || iy >= h) continue;
+                    for (int kx = 0; kx < L->kw; kx++) {
+                        int ix = ox * L->sw - L->pw + kx * L->dw;
+                        if (ix < 0 || ix >= w) continue;
+                        float v = src[(size_t)iy * w + ix];
+                        if (v > m || isnan(v)) m = v;
+                    }
+                }
+                dst[(size_t)oy * ow + ox] = m;
+            }
+    }
+}
+
+/* Source coordinate and weight of output index d for bilinear upsampling. */
+static void bilinear_src(int d, int n_in, int n_out, int align, float scale_inv, int *i0, int *i1, float *l1)
+{
+    float src;
+    if (align)
+        src = n_out > 1 ? (float)(n_in - 1) / (float)(n_out - 1) * (float)d : 0.0f;
+    else {
+        src = scale_inv * ((float)d + 0.5f) - 0.5f;
+        if (src < 0) src = 0;
+    }
+    int a = (int)src;
+    if (a > n_in - 1) a = n_in - 1;
+    *i0 = a;
+    *i1 = a + (a < n_in - 1);
+    *l1 = src - (float)a;
+}
+
+void cnn_upsample(const cnn_layer *L, const float *in, int c, int h, int w, float *out, int oh, int ow)
+{
+    const float sinv = 1.0f / (float)L->scale;
+#pragma omp parallel for schedule(static) if (c > 1 && !omp_in_parallel())
+    for (int ch = 0; ch < c; ch++) {
+        const float *src = in + (size_t)ch * h * w;
+        float *dst = out + (size_t)ch * oh * ow;
+        for (int oy = 0; oy < oh; oy++) {
+            float *orow = dst + (size_t)oy * ow;
+            if (!L->bilinear) {
+                const float *irow = src + (size_t)(oy / L->scale) * w;
+                for (int ox = 0; ox < ow; ox++) orow[ox] = irow[ox / L->scale];
+                continue;
+            }
+            int y0, y1;
+            float ly;
+            bilinear_src(oy, h, oh, L->align_corners, sinv, &y0, &y1, &ly);
+            const float *r0 = src + (size_t)y0 * w, *r1 = src + (size_t)y1 * w;
+            for (int ox = 0; ox < ow; ox++) {
+                int x0, x1;
+                float lx;
+                bilinear_src(ox, w, ow, L->align_corners, sinv, &x0, &x1, &lx);
+                orow[ox] = (1.0f - ly) * ((1.0f - lx) * r0[x0] + lx * r0[x1]) + ly * ((1.0f - lx) * r1[x0] + lx * r1[x1]);
+            }
+        }
+    }
+}
+
+void cnn_affine(const float *scale, const float *shift, int relu, float *x, int c, size_t hw)
+{
+#pragma omp parallel for schedule(static) if (c > 1 && !omp_in_parallel())
+    for (int ch = 0; ch < c; ch++) {
+        float *p = x + (size_t)ch * hw, s = scale[ch], b = shift[ch];
+        for (size_t j = 0; j < hw; j++) {
+            float v = p[j] * s + b;
+            p[j] = relu && v < 0 ? 0 : v;
+        }
+    }
+}
+
+void cnn_relu(float *x, size_t n)
+{
+    for (size_t j = 0; j < n; j++) x[j] = x[j] > 0 ? x[j] : 0;
+}
+
+void cnn_add(const float *a, const float *b, float *out, size_t n, int relu)
+{
+    for (size_t j = 0; j < n; j++) {
+        float v = a[j] + b[j];
+        out[j] = relu && v < 0 ? 0 : v;
+    }
+}
+
+void cnn_softmax(float *x, int c, size_t hw)
+{
+    for (size_t j = 0; j < hw; j++) {
+        float m = x[j];
+        for (int k = 1; k < c; k++) m = x[(size_t)k * hw + j] > m ? x[(size_t)k * hw + j] : m;
+        float s = 0;
+        for (int k = 0; k < c; k++) {
+            float e = expf(x[(size_t)k * hw + j] - m);
+            x[(size_t)k * hw + j] = e;
+            s += e;
+        }
+        for (int k = 0; k < c; k++) x[(size_t)k * hw + j] /= s;
+    }
+}
