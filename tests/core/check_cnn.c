@@ -29,6 +29,26 @@ static cnn_layer layer(cnn_kind kind, int cin, int cout, int k, int s, int p, in
     return L;
 }
 
+static void ck_floats(const float *o, const float *e, size_t n, double tol);
+
+/* cnn_conv2d on a contiguous (cin, h, w) tensor, through im2col + GEMM;
+ * when the layer qualifies, also through the direct kernel, which must agree */
+static void conv(const cnn_layer *L, const float *in, int h, int w, float *out, int oh, int ow, cnn_work *work)
+{
+    const float *planes[16];
+    for (int c = 0; c < L->cin; c++) planes[c] = in + (size_t)c * h * w;
+    cnn_conv2d(L, planes, 1, h, w, out, oh, ow, work);
+    if (L->sh == 1 && L->sw == 1) {
+        cnn_layer D = *L;
+        ck_assert_int_eq(cnn_direct_pack(&D), 0);
+        float *o2 = malloc((size_t)L->cout * oh * ow * sizeof *o2);
+        cnn_conv2d(&D, planes, 1, h, w, o2, oh, ow, work);
+        ck_floats(o2, out, (size_t)L->cout * oh * ow, 1e-5);
+        free(o2);
+        free(D.wpack);
+    }
+}
+
 static void ck_floats(const float *o, const float *e, size_t n, double tol)
 {
     for (size_t i = 0; i < n; i++)
@@ -65,7 +85,7 @@ START_TEST(test_conv_hand)
     tl_error e;
     cnn_work *work = cnn_work_new(&e);
     ck_assert_int_eq(cnn_conv_out(3, 2, 1, 0, 1), 2);
-    cnn_conv2d(&L, in, 3, 3, out, 2, 2, work);
+    conv(&L, in, 3, 3, out, 2, 2, work);
     float exp1[4] = {-3.5f, -3.5f, -3.5f, -3.5f};
     ck_floats(out, exp1, 4, 0);
     /* padding 1, stride 2, ReLU: 3x3 kernel of ones sums the 3x3 window (zero-padded) */
@@ -75,7 +95,7 @@ START_TEST(test_conv_hand)
     L.bias = nb;
     L.relu = 1;
     ck_assert_int_eq(cnn_conv_out(3, 3, 2, 1, 1), 2);
-    cnn_conv2d(&L, in, 3, 3, out, 2, 2, work);
+    conv(&L, in, 3, 3, out, 2, 2, work);
     /* windows: (0,0): 1+2+4+5 = 12; (0,2): 2+3+5+6 = 16; (2,0): 4+5+7+8 = 24; (2,2): 5+6+8+9 = 28; minus 13, ReLU */
     float exp2[4] = {0, 3, 11, 15};
     ck_floats(out, exp2, 4, 0);
@@ -86,7 +106,7 @@ START_TEST(test_conv_hand)
     L = layer(CNN_CONV, 1, 1, 2, 1, 0, 2);
     L.weight = four;
     ck_assert_int_eq(cnn_conv_out(5, 2, 1, 0, 2), 3);
-    cnn_conv2d(&L, ramp, 5, 5, out, 3, 3, work);
+    conv(&L, ramp, 5, 5, out, 3, 3, work);
     ck_assert_float_eq(out[0], 0 + 2 + 10 + 12);
     cnn_work_free(work);
 }
@@ -98,8 +118,9 @@ START_TEST(test_conv_sweep)
     uint64_t seed = 7;
     tl_error e;
     cnn_work *work = cnn_work_new(&e);
-    for (int trial = 0; trial < 40; trial++) {
-        int cin = 1 + (int)(tl_test_rand(&seed) % 5), cout = 1 + (int)(tl_test_rand(&seed) % 7);
+    /* both paths: direct (cin*kh*kw <= 32, stride 1) and im2col + GEMM */
+    for (int trial = 0; trial < 60; trial++) {
+        int cin = 1 + (int)(tl_test_rand(&seed) % 12), cout = 1 + (int)(tl_test_rand(&seed) % 7);
         int k = 1 + (int)(tl_test_rand(&seed) % 4), s = 1 + (int)(tl_test_rand(&seed) % 3);
         int p = (int)(tl_test_rand(&seed) % 3), d = 1 + (int)(tl_test_rand(&seed) % 2);
         int h = 5 + (int)(tl_test_rand(&seed) % 20), w = 5 + (int)(tl_test_rand(&seed) % 30);
@@ -115,7 +136,7 @@ START_TEST(test_conv_sweep)
         for (int i = 0; i < cin * h * w; i++) in[i] = (float)(tl_test_uniform(&seed) - 0.5);
         L.weight = wt;
         L.bias = trial % 2 ? b : NULL;
-        cnn_conv2d(&L, in, h, w, o, oh, ow, work);
+        conv(&L, in, h, w, o, oh, ow, work);
         naive_conv(&L, wt, L.bias, in, h, w, r, oh, ow);
         ck_floats(o, r, (size_t)cout * oh * ow, 1e-5);
         free(wt); free(b); free(in); free(o); free(r);

@@ -40,10 +40,13 @@ typedef struct cnn_layer {
     int bilinear, align_corners;
     float *weight;    /* conv: (cout, cin*kh*kw); convT: (cout*kh*kw, cin) */
     float *bias;      /* cout, or NULL */
+    float *wpack;     /* conv weights packed for cnn_conv_direct, or NULL */
     float *bn_scale, *bn_shift; /* a batch norm kept as a per-channel affine */
     double eps;
     int relu;         /* ReLU fused after this layer */
     int dead;         /* folded into another layer: produces no tensor */
+    int virtual_concat; /* a concat read only by convs: never copied, the convs
+                           read its inputs' channels where they are */
 } cnn_layer;
 
 typedef struct tl_cnn {
@@ -60,6 +63,11 @@ typedef struct tl_cnn {
     int divisor;          /* input H and W must be multiples of this */
     size_t nparams;       /* parameters as stored in the file (before folding) */
     int *last_use;        /* per tensor: last layer index reading it */
+    /* scratch kept between calls (tensor pools stay allocated and paged in);
+     * taken by one tl_cnn_infer at a time, others make their own */
+    struct cnn_work **cache;
+    int ncache;
+    int cache_busy;
 } tl_cnn;
 
 /* Load and check a network file; folds batch norms and fuses ReLUs.
@@ -71,13 +79,27 @@ void tl_cnn_free(tl_cnn *net);
 /* One-paragraph description: architecture, layers, classes, parameters. */
 void tl_cnn_describe(const tl_cnn *net, char *buf, size_t n);
 
-/* Per-thread scratch (im2col buffers); one per concurrent forward pass. */
+/* Scratch of one forward pass at a time: per-thread im2col buffers, and a
+ * pool of tensor buffers reused from layer to layer and pass to pass (fresh
+ * large mallocs are page-faulted in on every use, which cost as much as
+ * the memory-bound layers themselves). */
+typedef struct cnn_block {
+    float *p;
+    size_t cap;
+    int used;
+} cnn_block;
 typedef struct cnn_work {
     int nslots;
     float **col;
     size_t *cap;
     int failed; /* an allocation failed: the forward pass reports out of memory */
+    cnn_block *blocks;
+    int nblocks, capblocks;
 } cnn_work;
+/* A tensor buffer of at least n floats from the pool (NULL: out of memory);
+ * release gives it back. Not thread-safe: call outside parallel loops. */
+float *cnn_work_alloc(cnn_work *w, size_t n);
+void cnn_work_release(cnn_work *w, float *p);
 cnn_work *cnn_work_new(tl_error *err);
 void cnn_work_free(cnn_work *w);
 /* Scratch of at least n floats for the calling thread (slot = OpenMP thread
@@ -98,8 +120,9 @@ int tl_cnn_infer(const tl_cnn *net, const tl_volume *vol, int axis, int tile, in
                  tl_volume **labels, tl_volume **confidence, tl_error *err);
 
 /* ---- kernels (cnn_layers.c, cnn_conv.c); tensors (c, h, w) ---- */
-void cnn_conv2d(const cnn_layer *L, const float *in, int h, int w, float *out, int oh, int ow,
-                cnn_work *work);
+/* planes[ci]: input channel ci (h x w); contiguous: planes[ci] = planes[0] + ci*h*w */
+void cnn_conv2d(const cnn_layer *L, const float *const *planes, int contiguous, int h, int w, float *out, int oh,
+                int ow, cnn_work *work);
 void cnn_convt2d(const cnn_layer *L, const float *in, int h, int w, float *out, int oh, int ow,
                  float *col);
 void cnn_maxpool(const cnn_layer *L, const float *in, int c, int h, int w, float *out, int oh, int ow);
@@ -108,6 +131,12 @@ void cnn_affine(const float *scale, const float *shift, int relu, float *x, int 
 void cnn_relu(float *x, size_t n);
 void cnn_add(const float *a, const float *b, float *out, size_t n, int relu);
 void cnn_softmax(float *x, int c, size_t hw);
+
+/* Direct convolution (cnn_direct.c) for stride-1 convs with few output
+ * channels; cnn_direct_pack prepares L->wpack at load. */
+int cnn_direct_ok(const cnn_layer *L);
+int cnn_direct_pack(cnn_layer *L);
+void cnn_conv_direct(const cnn_layer *L, const float *const *planes, int h, int w, float *out, int oh, int ow);
 
 /* Output sizes as PyTorch computes them (floor division). */
 int cnn_conv_out(int n, int k, int s, int p, int d);

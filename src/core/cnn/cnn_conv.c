@@ -39,6 +39,8 @@ void cnn_work_free(cnn_work *w)
 {
     if (!w) return;
     for (int i = 0; w->col && i < w->nslots; i++) free(w->col[i]);
+    for (int i = 0; i < w->nblocks; i++) free(w->blocks[i].p);
+    free(w->blocks);
     free(w->col);
     free(w->cap);
     free(w);
@@ -57,8 +59,37 @@ float *cnn_work_get(cnn_work *w, size_t n)
     return w->col[t];
 }
 
+float *cnn_work_alloc(cnn_work *w, size_t n)
+{
+    int best = -1;
+    for (int i = 0; i < w->nblocks; i++)
+        if (!w->blocks[i].used && w->blocks[i].cap >= n && (best < 0 || w->blocks[i].cap < w->blocks[best].cap))
+            best = i;
+    if (best < 0) {
+        if (w->nblocks == w->capblocks) {
+            int nc = w->capblocks ? 2 * w->capblocks : 32;
+            cnn_block *b = realloc(w->blocks, (size_t)nc * sizeof *b);
+            if (!b) return NULL;
+            w->blocks = b;
+            w->capblocks = nc;
+        }
+        float *p = malloc((n ? n : 1) * sizeof *p);
+        if (!p) return NULL;
+        w->blocks[w->nblocks] = (cnn_block){p, n, 0};
+        best = w->nblocks++;
+    }
+    w->blocks[best].used = 1;
+    return w->blocks[best].p;
+}
+
+void cnn_work_release(cnn_work *w, float *p)
+{
+    for (int i = 0; p && i < w->nblocks; i++)
+        if (w->blocks[i].p == p) { w->blocks[i].used = 0; return; }
+}
+
 /* Columns [p0, p0 + n) of the im2col matrix, rows r = (ci*kh + ky)*kw + kx. */
-static void im2col(const cnn_layer *L, const float *in, int h, int w, int ow, size_t p0, size_t n, float *col)
+static void im2col(const cnn_layer *L, const float *const *planes, int h, int w, int ow, size_t p0, size_t n, float *col)
 {
     size_t r = 0;
     for (int ci = 0; ci < L->cin; ci++)
@@ -75,7 +106,7 @@ static void im2col(const cnn_layer *L, const float *in, int h, int w, int ow, si
                     if (iy < 0 || iy >= h) {
                         memset(dst, 0, (size_t)run * sizeof *dst);
                     } else {
-                        const float *src = in + ((size_t)ci * h + iy) * w;
+                        const float *src = planes[ci] + (size_t)iy * w;
                         int ix0 = ox * L->sw - L->pw + kx * L->dw;
                         if (L->sw == 1) {
                             int a = ix0 < 0 ? -ix0 : 0, b = w - ix0;
@@ -122,10 +153,15 @@ static void epilogue(const cnn_layer *L, float *out, size_t ld, int m0, int m1, 
     }
 }
 
-void cnn_conv2d(const cnn_layer *L, const float *in, int h, int w, float *out, int oh, int ow, cnn_work *work)
+void cnn_conv2d(const cnn_layer *L, const float *const *planes, int contiguous, int h, int w, float *out, int oh,
+                int ow, cnn_work *work)
 {
     const size_t total = (size_t)oh * ow, K = (size_t)L->cin * L->kh * L->kw;
-    const int direct = L->kh == 1 && L->kw == 1 && L->sh == 1 && L->sw == 1 && L->ph == 0 && L->pw == 0;
+    if (L->wpack) {
+        cnn_conv_direct(L, planes, h, w, out, oh, ow);
+        return;
+    }
+    const int direct = contiguous && L->kh == 1 && L->kw == 1 && L->sh == 1 && L->sw == 1 && L->ph == 0 && L->pw == 0;
     const size_t nc = chunk_columns(K, total);
     const long nb = (long)((total + nc - 1) / nc);
     /* few pixels (deep layers): also cut the output channels in blocks of >= 64 */
@@ -143,12 +179,12 @@ void cnn_conv2d(const cnn_layer *L, const float *in, int h, int w, float *out, i
         const float *B;
         size_t ldb;
         if (direct) {
-            B = in + p0;
+            B = planes[0] + p0;
             ldb = total;
         } else {
             float *col = cnn_work_get(work, K * n);
             if (!col) continue; /* work->failed is set: the caller reports it */
-            im2col(L, in, h, w, ow, p0, n, col);
+            im2col(L, planes, h, w, ow, p0, n, col);
             B = col;
             ldb = n;
         }

@@ -393,15 +393,35 @@ static int finish(tl_cnn *net, const int *chan, tl_error *err)
 {
     int nt = net->nlayers + 1;
     net->last_use = malloc((size_t)nt * sizeof *net->last_use);
-    int *down = calloc((size_t)nt, sizeof *down);
-    if (!net->last_use || !down) { free(down); return tl_err(err, "'%s': out of memory", net->path); }
+    int *down = calloc((size_t)nt, sizeof *down), *other = calloc((size_t)nt, sizeof *other);
+    if (!net->last_use || !down || !other) {
+        free(down);
+        free(other);
+        return tl_err(err, "'%s': out of memory", net->path);
+    }
+    /* a concat read only by convs need not be copied: im2col reads its inputs */
+    for (int i = 0; i < net->nlayers; i++) {
+        const cnn_layer *L = &net->layers[i];
+        if (L->dead) continue;
+        for (int k = 0; k < L->ninputs; k++)
+            if (L->kind != CNN_CONV) other[L->inputs[k]] = 1;
+    }
+    for (int i = 0; i < net->nlayers; i++) {
+        cnn_layer *L = &net->layers[i];
+        L->virtual_concat = L->kind == CNN_CONCAT && !L->dead && !other[i + 1] && i + 1 != net->output;
+    }
     for (int t = 0; t < nt; t++) net->last_use[t] = -1;
     down[0] = 1;
     net->divisor = 1;
     for (int i = 0; i < net->nlayers; i++) {
         cnn_layer *L = &net->layers[i];
         if (L->dead) continue;
-        for (int k = 0; k < L->ninputs; k++) net->last_use[L->inputs[k]] = i;
+        for (int k = 0; k < L->ninputs; k++) {
+            int t = L->inputs[k];
+            net->last_use[t] = i;
+            if (t > 0 && net->layers[t - 1].virtual_concat) /* its inputs live as long as it */
+                for (int j = 0; j < net->layers[t - 1].ninputs; j++) net->last_use[net->layers[t - 1].inputs[j]] = i;
+        }
         int d = down[L->inputs[0]];
         for (int k = 1; k < L->ninputs; k++)
             if (down[L->inputs[k]] > d) d = down[L->inputs[k]];
@@ -413,6 +433,10 @@ static int finish(tl_cnn *net, const int *chan, tl_error *err)
         if (d > net->divisor) net->divisor = d;
     }
     free(down);
+    free(other);
+    for (int i = 0; i < net->nlayers; i++)
+        if (!net->layers[i].dead && cnn_direct_ok(&net->layers[i]) && cnn_direct_pack(&net->layers[i]))
+            return tl_err(err, "'%s': out of memory", net->path);
     net->n_classes = chan[net->output];
     return 0;
 }
@@ -576,6 +600,7 @@ void tl_cnn_free(tl_cnn *net)
         cnn_layer *L = &net->layers[i];
         free(L->inputs);
         free(L->weight);
+        free(L->wpack);
         free(L->bias);
         free(L->bn_scale);
         free(L->bn_shift);
@@ -586,6 +611,8 @@ void tl_cnn_free(tl_cnn *net)
     free(net->in_mean);
     free(net->in_std);
     free(net->last_use);
+    for (int i = 0; i < net->ncache; i++) cnn_work_free(net->cache[i]);
+    free(net->cache);
     free(net->architecture);
     free(net->path);
     free(net);

@@ -13,6 +13,7 @@
 #include "cnn.h"
 
 #include <cblas.h>
+#include <stdio.h>
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,12 +61,15 @@ int tl_cnn_forward(const tl_cnn *net, const float *input, int h, int w, float **
 {
     const int nt = net->nlayers + 1;
     float **T = calloc((size_t)nt, sizeof *T);
+    const float ***PL = calloc((size_t)nt, sizeof *PL); /* channel planes of virtual concats */
     int *C = calloc((size_t)nt * 3, sizeof *C), *H = C + nt, *W = C + 2 * nt;
+    int maxc = net->in_channels;
+    for (int i = 0; i < net->nlayers; i++) maxc = net->layers[i].cin > maxc ? net->layers[i].cin : maxc;
+    const float **planes = malloc((size_t)maxc * sizeof *planes);
     float *col = NULL;
-    size_t colcap = 0;
     int rc = -1;
     *out = NULL;
-    if (!T || !C) { tl_err(err, "cnn: out of memory"); goto done; }
+    if (!T || !C || !PL || !planes) { tl_err(err, "cnn: out of memory"); goto done; }
     if (h % net->divisor || w % net->divisor) {
         tl_err(err, "cnn: input %dx%d is not a multiple of %d (the network's down-sampling)", h, w, net->divisor);
         goto done;
@@ -82,7 +86,17 @@ int tl_cnn_forward(const tl_cnn *net, const float *input, int h, int w, float **
         size_t n = (size_t)c * y * x;
         int inplace = (L->kind == CNN_RELU || L->kind == CNN_BATCHNORM || L->kind == CNN_SOFTMAX) && t != 0 &&
                       t != net->output && net->last_use[t] == i;
-        float *o = inplace ? T[t] : malloc(n * sizeof *o);
+        if (L->virtual_concat) {
+            PL[i + 1] = malloc((size_t)c * sizeof **PL);
+            if (!PL[i + 1]) { tl_err(err, "cnn: out of memory"); goto done; }
+            for (int k = 0, ch = 0; k < L->ninputs; k++)
+                for (int j = 0; j < C[L->inputs[k]]; j++, ch++) PL[i + 1][ch] = T[L->inputs[k]] + (size_t)j * y * x;
+            C[i + 1] = c;
+            H[i + 1] = y;
+            W[i + 1] = x;
+            continue;
+        }
+        float *o = inplace ? T[t] : cnn_work_alloc(work, n);
         if (!o) { tl_err(err, "cnn: out of memory for layer %s (%d x %d x %d floats)", L->id, c, y, x); goto done; }
         if (inplace) T[t] = NULL;
         T[i + 1] = o;
@@ -91,17 +105,24 @@ int tl_cnn_forward(const tl_cnn *net, const float *input, int h, int w, float **
         W[i + 1] = x;
         const float *a = T[t];
         size_t hw = (size_t)y * x;
+#ifdef CNN_PROFILE
+        double t_start = omp_get_wtime();
+#endif
         switch (L->kind) {
-        case CNN_CONV: cnn_conv2d(L, a, H[t], W[t], o, y, x, work); break;
-        case CNN_CONVT: {
-            size_t need = (size_t)L->cout * L->kh * L->kw * H[t] * W[t];
-            if (need > colcap) {
-                free(col);
-                col = malloc(need * sizeof *col);
-                colcap = col ? need : 0;
-                if (!col) { tl_err(err, "cnn: out of memory for layer %s", L->id); goto done; }
+        case CNN_CONV:
+            if (PL[t]) {
+                cnn_conv2d(L, PL[t], 0, H[t], W[t], o, y, x, work);
+            } else {
+                for (int ch = 0; ch < C[t]; ch++) planes[ch] = a + (size_t)ch * H[t] * W[t];
+                cnn_conv2d(L, planes, 1, H[t], W[t], o, y, x, work);
             }
+            break;
+        case CNN_CONVT: {
+            col = cnn_work_alloc(work, (size_t)L->cout * L->kh * L->kw * H[t] * W[t]);
+            if (!col) { tl_err(err, "cnn: out of memory for layer %s", L->id); goto done; }
             cnn_convt2d(L, a, H[t], W[t], o, y, x, col);
+            cnn_work_release(work, col);
+            col = NULL;
             break;
         }
         case CNN_BATCHNORM:
@@ -130,25 +151,42 @@ int tl_cnn_forward(const tl_cnn *net, const float *input, int h, int w, float **
         }
         default: break;
         }
-        if (work->failed) { tl_err(err, "cnn: out of memory for im2col buffers in layer %s", L->id); goto done; }
-        /* free what no later layer reads */
-        for (int k = 0; k < L->ninputs; k++) {
-            int s = L->inputs[k];
-            if (s != 0 && s != net->output && net->last_use[s] == i && T[s]) { free(T[s]); T[s] = NULL; }
+#ifdef CNN_PROFILE
+        {
+            double dt = omp_get_wtime() - t_start;
+            double fl = L->kind == CNN_CONV ? 2.0 * L->cout * hw * L->cin * L->kh * L->kw : 0;
+            fprintf(stderr, "prof %s %-10s %4d->%4d k%d s%d %4dx%-4d %8.2f ms %6.1f GF/s\n", L->id, cnn_kind_name(L->kind),
+                    L->cin, L->cout, L->kh, L->sh, y, x, dt * 1e3, fl / dt / 1e9);
         }
-        if (i + 1 != net->output && net->last_use[i + 1] < 0) { free(T[i + 1]); T[i + 1] = NULL; }
+#endif
+        if (work->failed) { tl_err(err, "cnn: out of memory for im2col buffers in layer %s", L->id); goto done; }
+        /* give back what no later layer reads */
+        for (int s = 1; s <= i + 1; s++)
+            if (s != net->output && (net->last_use[s] == i || (s == i + 1 && net->last_use[s] < 0))) {
+                cnn_work_release(work, T[s]);
+                T[s] = NULL;
+                free(PL[s]);
+                PL[s] = NULL;
+            }
     }
-    *out = T[net->output];
-    T[net->output] = NULL;
+    {   /* the result leaves the pool: the caller frees it */
+        size_t n = (size_t)C[net->output] * H[net->output] * W[net->output];
+        *out = malloc(n * sizeof **out);
+        if (!*out) { tl_err(err, "cnn: out of memory for the output"); goto done; }
+        memcpy(*out, T[net->output], n * sizeof **out);
+    }
     *oc = C[net->output];
     *oh = H[net->output];
     *ow = W[net->output];
     rc = 0;
 done:
-    for (int t = 1; T && t < nt; t++) free(T[t]);
+    for (int t = 1; T && t < nt; t++) cnn_work_release(work, T[t]);
+    for (int t = 1; PL && t < nt; t++) free(PL[t]);
+    cnn_work_release(work, col);
+    free(PL);
+    free(planes);
     free(T);
     free(C);
-    free(col);
     return rc;
 }
 
@@ -240,6 +278,21 @@ int tl_cnn_infer(const tl_cnn *net, const tl_volume *vol, int axis, int tile, in
     const double imin = net->in_min, iscale = 1.0 / (net->in_max - net->in_min);
     int blas_threads = openblas_get_num_threads();
     openblas_set_num_threads(1);
+    /* scratch kept in the net between calls, if no other call holds it */
+    tl_cnn *mut = (tl_cnn *)net;
+    int cached = !__atomic_exchange_n(&mut->cache_busy, 1, __ATOMIC_ACQUIRE);
+    if (cached && (mut->ncache < nthreads || (mut->ncache && mut->cache[0]->nslots < nthreads))) {
+        for (int i = 0; i < mut->ncache; i++) cnn_work_free(mut->cache[i]);
+        free(mut->cache);
+        mut->cache = calloc((size_t)nthreads, sizeof *mut->cache);
+        mut->ncache = 0;
+        for (int i = 0; mut->cache && i < nthreads; i++, mut->ncache++)
+            if (!(mut->cache[i] = cnn_work_new(err))) break;
+        if (mut->ncache < nthreads) {
+            __atomic_store_n(&mut->cache_busy, 0, __ATOMIC_RELEASE);
+            cached = 0;
+        }
+    }
     volatile int failed = 0;
     long done = 0;
     tl_error terr;
@@ -247,7 +300,7 @@ int tl_cnn_infer(const tl_cnn *net, const tl_volume *vol, int axis, int tile, in
 #pragma omp parallel if (outer)
     {
         tl_error e;
-        cnn_work *work = cnn_work_new(&e);
+        cnn_work *work = cached ? mut->cache[omp_get_thread_num()] : cnn_work_new(&e);
         float *in = malloc((size_t)cin * eh * ew * sizeof *in);
         if (!work || !in) {
 #pragma omp critical(cnn_infer_err)
@@ -302,8 +355,9 @@ int tl_cnn_infer(const tl_cnn *net, const tl_volume *vol, int axis, int tile, in
             if (omp_get_thread_num() == 0) tl_progress("cnn.infer", (size_t)d, (size_t)ntasks);
         }
         free(in);
-        cnn_work_free(work);
+        if (!cached) cnn_work_free(work);
     }
+    if (cached) __atomic_store_n(&mut->cache_busy, 0, __ATOMIC_RELEASE);
     openblas_set_num_threads(blas_threads);
     free(pr.start);
     free(pc.start);
