@@ -26,9 +26,10 @@ static line_t *split_lines(char *buf, size_t len, size_t *nlines)
             L = nl; cap *= 2;
         }
         L[n].s = buf + i; L[n].len = j - i; n++;
-        if (j < len && buf[j] == '\r' && j + 1 < len && buf[j + 1] == '\n') j++;
+        size_t next = j + 1;
+        if (j < len && buf[j] == '\r' && j + 1 < len && buf[j + 1] == '\n') next++;
         if (j < len) buf[j] = 0;
-        i = j + 1;
+        i = next;
     }
     *nlines = n;
     return L;
@@ -239,9 +240,12 @@ int tl_mpt_parse(const char *name, const char *src, size_t len, tl_mpt *out, tl_
             goto done;
         }
         size_t nf = split_tabs(L[k].s, f, maxf + 1);
+        /* One column name means the header count most likely points at a
+         * settings line: say so. */
+        const char *hint = ncols == 1 ? " (a single column name: is line 2's header line count right?)" : "";
         if (nf != ncols) {
-            tl_err(err, "read_mpt: '%s' line %zu has %zu fields but the column line (line %zu) names %zu columns",
-                   name, lineno, nf, col_line, ncols);
+            tl_err(err, "read_mpt: '%s' line %zu has %zu fields but the column line (line %zu) names %zu columns%s",
+                   name, lineno, nf, col_line, ncols, hint);
             goto done;
         }
         for (size_t c = 0; c < ncols; c++) {
@@ -252,8 +256,8 @@ int tl_mpt_parse(const char *name, const char *src, size_t len, tl_mpt *out, tl_
                     tl_err(err, "read_mpt: '%s' line %zu: field %zu (%s) is empty", name, lineno, c + 1,
                            out->names[c]);
                 else
-                    tl_err(err, "read_mpt: '%s' line %zu: field %zu (%s) is '%s', not a number", name, lineno,
-                           c + 1, out->names[c], q);
+                    tl_err(err, "read_mpt: '%s' line %zu: field %zu (%s) is '%s', not a number%s", name, lineno,
+                           c + 1, out->names[c], q, hint);
                 goto done;
             }
         }
