@@ -2,6 +2,7 @@
 #include "tl_test.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
