@@ -100,6 +100,7 @@ int tl_lm_fit(tl_lm_residual_fn f, void *ctx, size_t k, size_t m, double *theta,
     double lambda = 1e-3;
     int need_jac = 1;
     for (res->iterations = 0; res->iterations < o->max_iter; res->iterations++) {
+        if (tl_check_interrupt(err)) goto done;
         if (need_jac) {
             if (jacobian(f, ctx, k, m, theta, r, lower, upper, J, rp, rm, err)) goto done;
             normal_equations(J, r, k, m, A, g);
