@@ -105,10 +105,13 @@ T.case("profile along z, y, x with and without a mask", function()
   local m = v:gt(23)
   local pm = v:profile { mask = m }
   T.near(pm.mean[2], 24); T.ok(pm.mean[1] ~= pm.mean[1], "an empty slice gives NaN")
-  for _, n in ipairs { 1, 2 } do
-    tl.threads(n)
-    T.eq(tl.full(50, 60, 70, 0.1):profile().mean[7], p.mean[7] - p.mean[7] + tl.full(50, 60, 70, 0.1):profile().mean[7])
-  end
+  local big = tl.full(40, 60, 70, 0)
+  for z = 1, 40, 3 do for y = 1, 60, 7 do big:set(z, y, (z * y) % 70 + 1, 0.1 * z + 1e-7 * y) end end
+  local n0 = tl.threads()
+  tl.threads(1); local a = big:profile { axis = "y" }
+  tl.threads(2); local b = big:profile { axis = "y" }
+  tl.threads(n0)
+  for i = 1, 60 do T.eq(a.mean[i], b.mean[i]); T.eq(a.std[i], b.std[i]) end
 end)
 
 T.case("threads and clock", function()
