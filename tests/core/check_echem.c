@@ -246,6 +246,39 @@ START_TEST(test_mpt_truncations)
 }
 END_TEST
 
+/* Fuzz: random byte edits towards the characters the parser cares about
+ * never crash (ASan in CI) and either parse or fail with a message. */
+START_TEST(test_mpt_mutations)
+{
+    FILE *fp = fopen(test_file("good_comma.mpt"), "rb");
+    char orig[1024], buf[1024];
+    size_t len = fread(orig, 1, sizeof orig, fp);
+    fclose(fp);
+    const char alphabet[] = "\t\n\r,.0123456789E+-: \xb5\xc2\x00a";
+    uint64_t s = 12345;
+    int parsed = 0, failed = 0;
+    for (int trial = 0; trial < 3000; trial++) {
+        memcpy(buf, orig, len);
+        int edits = 1 + (int)(tl_test_rand(&s) % 4);
+        for (int k = 0; k < edits; k++)
+            buf[tl_test_rand(&s) % len] = alphabet[tl_test_rand(&s) % (sizeof alphabet - 1)];
+        tl_mpt t;
+        tl_error e;
+        e.msg[0] = 0;
+        if (tl_mpt_parse("fuzz", buf, len, &t, &e) == 0) {
+            ck_assert_uint_gt(t.nrows, 0);
+            ck_assert_uint_gt(t.ncols, 0);
+            parsed++;
+            tl_mpt_free(&t);
+        } else {
+            ck_assert_msg(strstr(e.msg, "'fuzz'"), "trial %d: message '%s'", trial, e.msg);
+            failed++;
+        }
+    }
+    ck_assert(parsed > 0 && failed > 0);
+}
+END_TEST
+
 /* ---- .mpt writer ---- */
 
 START_TEST(test_mpt_write_round_trip)
@@ -720,6 +753,7 @@ Suite *suite_echem(void)
     tcase_add_test(mpt, test_mpt_aliases_and_comma);
     tcase_add_test(mpt, test_mpt_malformed);
     tcase_add_test(mpt, test_mpt_truncations);
+    tcase_add_test(mpt, test_mpt_mutations);
     tcase_add_test(mpt, test_mpt_write_round_trip);
     tcase_add_test(mpt, test_mpt_write_errors);
     tcase_add_test(mpt, test_registry_read_mpt);
