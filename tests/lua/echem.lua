@@ -212,6 +212,28 @@ T.case("synthetic_mpt: same seed, same file", function()
   os.execute("rm -rf '" .. dir .. "'")
 end)
 
+T.case("synthetic_mpt: steps, rests, half cycles and charge columns", function()
+  local dir = T.tmpdir()
+  local t = {}
+  for k = 0, 49 do t[#t + 1] = k * 10 end
+  local s = tl.synthetic_mpt(dir .. "/steps.mpt", {time = t, step_times = {0, 100, 200, 300, 400},
+    step_currents = {0.02, 0, -0.02, 0, 0.02}, contact_time = {0}, contact_top = {0.5}, contact_bottom = {0.5},
+    electrolyte_thickness = 500, i0 = 2, noise = 0, decimal = "comma"})
+  local m = tl.read_mpt(s.path)
+  local c = m.columns
+  local function at(time) return math.floor(time / 10) + 1 end
+  T.eq(c["half cycle"][at(50)], 0); T.eq(c["half cycle"][at(150)], 0)
+  T.eq(c["half cycle"][at(250)], 1); T.eq(c["half cycle"][at(350)], 1); T.eq(c["half cycle"][at(450)], 2)
+  T.eq(c["Ns"][at(50)], 0); T.eq(c["Ns"][at(250)], 2); T.eq(c["Ns"][at(450)], 4)
+  T.eq(c["mode"][at(150)], 3); T.eq(c["mode"][at(250)], 1)
+  T.eq(c["ox/red"][at(50)], 1); T.eq(c["ox/red"][at(250)], 0)
+  T.eq(c["Ewe/V"][at(150)], 0, "no current, no voltage")
+  -- charge: 0.02 mA for 100 s = 0.02/36 mA.h, then back to zero after the reverse step
+  T.near(c["(Q-Qo)/mA.h"][at(100)], 0.02 * 100 / 3600, 1e-12)
+  T.near(c["(Q-Qo)/mA.h"][at(300)], 0, 1e-12)
+  os.execute("rm -rf '" .. dir .. "'")
+end)
+
 T.case("current_fraction reproduces a hand computation", function()
   local current, duration = 0.0314159, 19800
   local dv = 0.72 * current * 1e-3 * duration / F * 13.0 * 1e12 -- µm³

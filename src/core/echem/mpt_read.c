@@ -36,7 +36,8 @@ static line_t *split_lines(char *buf, size_t len, size_t *nlines)
 }
 
 /* Split a line on tabs in place; a trailing tab (EC-Lab ends the column
- * line with one) does not make an extra field. */
+ * line with one) does not make an extra field. f has room for max fields,
+ * and the caller sized it from the largest tab count in the file. */
 static size_t split_tabs(char *s, char **f, size_t max)
 {
     size_t n = 0;
@@ -50,7 +51,6 @@ static size_t split_tabs(char *s, char **f, size_t max)
         p = t + 1;
     }
     if (n > 1 && n <= max && f[n - 1][0] == 0) n--;
-    else if (n > max && p[0] == 0) n--; /* counted past max: still drop the trailing empty one */
     return n;
 }
 

@@ -84,19 +84,16 @@ int tl_synthetic_mpt(const char *path, const tl_cell_inputs *in, const tl_cell_p
 
     /* Noise in sample order from one stream: the same seed gives the same file. */
     uint64_t rng = o->seed;
-    double q = 0;
+    double q = 0, last_nonzero = 0;
     long ns = 0, half = 0;
     for (size_t k = 0; k < n; k++) {
         double I = in->current[k];
         int new_step = k > 0 && I != in->current[k - 1];
-        if (new_step) {
-            ns++;
-            double prev = in->current[k - 1];
-            /* a change of sign starts a new half cycle (rests do not) */
-            for (size_t j = k; j-- > 0;) {
-                if (in->current[j] != 0) { prev = in->current[j]; break; }
-            }
-            if (I != 0 && prev != 0 && (I > 0) != (prev > 0)) half++;
+        if (new_step) ns++;
+        /* A change of sign starts a new half cycle; rests in between do not. */
+        if (I != 0) {
+            if (last_nonzero != 0 && (I > 0) != (last_nonzero > 0)) half++;
+            last_nonzero = I;
         }
         double v_noise = o->noise_voltage > 0 ? o->noise_voltage * tl_echem_gauss(&rng) : 0;
         double i_noise = o->noise_current > 0 ? o->noise_current * tl_echem_gauss(&rng) : 0;
@@ -112,7 +109,9 @@ int tl_synthetic_mpt(const char *path, const tl_cell_inputs *in, const tl_cell_p
         t.cols[C_TIME][k] = in->time[k];
         t.cols[C_CONTROL][k] = I;
         t.cols[C_I][k] = I_meas;
-        double dq = k == 0 ? 0 : 0.5 * (I_meas + t.cols[C_I][k - 1]) * (in->time[k] - in->time[k - 1]) / 3600.0;
+        /* Step currents hold from their sample on: the charge since the
+         * previous sample was carried at the previous sample's current. */
+        double dq = k == 0 ? 0 : t.cols[C_I][k - 1] * (in->time[k] - in->time[k - 1]) / 3600.0;
         q += dq;
         t.cols[C_DQ][k] = dq;
         t.cols[C_QQO][k] = q;
