@@ -583,7 +583,7 @@ START_TEST(test_registry_ops)
     write_net(p, NET_OK);
     const tl_op *load = tl_registry_find("cnn.load");
     ck_assert_ptr_nonnull(load);
-    tl_value args[1] = {{.type = TL_T_STRING, .set = 1, .u.str = (char *)p}};
+    tl_value args[2] = {{.type = TL_T_STRING, .set = 1, .u.str = (char *)p}};
     tl_record *r = tl_record_new();
     ck_assert_msg(tl_op_call(load, args, r, &e) == 0, "%s", e.msg);
     tl_object *net = tl_record_get(r, "net")->u.obj;
@@ -591,7 +591,7 @@ START_TEST(test_registry_ops)
     char desc[512];
     net->cls->describe(net->data, desc, sizeof desc);
     ck_assert_ptr_nonnull(strstr(desc, "classes: pore, lithium"));
-    const tl_op *infer = tl_registry_find("infer");
+    const tl_op *infer = tl_registry_find("cnn.infer");
     ck_assert_ptr_nonnull(infer);
     ck_assert_ptr_eq(infer, &net->cls->methods[0]);
     tl_volume *v = smooth_volume(2, 9, 11, 1);

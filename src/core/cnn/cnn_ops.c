@@ -15,7 +15,7 @@ static int run_infer(const tl_value *args, tl_record *out, tl_error *err)
     const char *axis = args[2].u.str;
     int ax = axis[0] == 'z' ? 0 : axis[0] == 'y' ? 1 : 2;
     tl_volume *labels, *conf;
-    if (tl_vol_check_finite(args[1].u.vol, "vol", err)) return tl_err_prefix(err, "infer: ");
+    if (tl_vol_check_finite(args[1].u.vol, "volume", err)) return tl_err_prefix(err, "cnn.infer: ");
     if (tl_cnn_infer(net, args[1].u.vol, ax, (int)args[3].u.i, (int)args[4].u.i, &labels, &conf, err)) return -1;
     {   /* class names as metadata, "0=Li,1=void,..." so saved label volumes explain themselves */
         char buf[1024];
@@ -26,7 +26,7 @@ static int run_infer(const tl_value *args, tl_record *out, tl_error *err)
         if (tl_vol_meta_set(labels, "classes", buf, err)) { tl_vol_unref(labels); tl_vol_unref(conf); return -1; }
     }
     if (tl_rec_volume(out, "labels", labels) || tl_rec_volume(out, "confidence", conf))
-        return tl_err(err, "infer: out of memory");
+        return tl_err(err, "cnn.infer: out of memory");
     return 0;
 }
 
@@ -35,7 +35,7 @@ extern const tl_class tl_class_cnn;
 static const tl_arg infer_args[] = {
     {.name = "net", .type = TL_T_OBJECT, .flags = TL_POSITIONAL | TL_REQUIRED, .unit = "",
      .doc = "the network (from tl.cnn.load)", .cls = &tl_class_cnn},
-    {.name = "vol", .type = TL_T_VOLUME, .flags = TL_POSITIONAL | TL_REQUIRED, .unit = "",
+    {.name = "volume", .type = TL_T_VOLUME, .flags = TL_POSITIONAL | TL_REQUIRED, .unit = "",
      .doc = "volume to segment (any dtype; normalised with the file's input_min/max, mean/std)"},
     {.name = "axis", .type = TL_T_CHOICE, .unit = "", .def_str = "z", .choices = "z y x",
      .doc = "slices are taken perpendicular to this axis (z: (y, x) slices)"},
@@ -54,7 +54,7 @@ static const tl_ret infer_rets[] = {
 };
 
 static const tl_op cnn_methods[] = {
-    {.name = "infer", .group = "cnn", .summary = "segment a volume slice by slice with a loaded CNN",
+    {.name = "cnn.infer", .group = "cnn", .summary = "segment a volume slice by slice with a loaded CNN",
      .doc = "Runs the network on every slice perpendicular to `axis`, tile by tile. Slices larger than `tile` are "
             "cut into tiles that start every tile - 2*overlap pixels; each pixel takes its class from the tile "
             "whose centre region holds it (regions meet half-way across each overlap), so every pixel keeps at "
@@ -76,7 +76,7 @@ const tl_class tl_class_cnn = {
 
 static int run_load(const tl_value *args, tl_record *out, tl_error *err)
 {
-    tl_cnn *net = tl_cnn_load(args[0].u.str, err);
+    tl_cnn *net = tl_cnn_load_group(args[0].u.str, args[1].u.str, err);
     if (!net) return -1;
     tl_object *o = tl_object_new(&tl_class_cnn, net, err);
     if (!o) return -1;
@@ -87,6 +87,8 @@ static int run_load(const tl_value *args, tl_record *out, tl_error *err)
 static const tl_arg load_args[] = {
     {.name = "path", .type = TL_T_STRING, .flags = TL_POSITIONAL | TL_REQUIRED, .unit = "",
      .doc = "tomolith CNN file (HDF5, docs/cnn-format.md; tools/export_pytorch.py writes one)"},
+    {.name = "group", .type = TL_T_STRING, .unit = "", .def_str = "/",
+     .doc = "HDF5 group holding the network, for files with several (\"/\" = the file itself)"},
     {0},
 };
 
@@ -104,7 +106,8 @@ const tl_op tl_ops_cnn[] = {
             "architecture, layer counts, parameter count and classes. Default model: "
             "datasets/models/ (see docs/cnn.md).",
      .args = load_args, .rets = load_rets,
-     .example = "local net = tl.cnn.load(\"datasets/models/unet_cell.h5\")\nprint(net)",
+     .example = "local net = tl.cnn.load(\"datasets/models/unet_cell.h5\")\nprint(net)\n"
+                "local small = tl.cnn.load(\"tests/data/cnn_golden.h5\", {group = \"unet_transpose\"})",
      .run = run_load},
     {0},
 };
