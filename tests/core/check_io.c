@@ -589,7 +589,7 @@ START_TEST(test_bad_files)
     load_fails(P("nope.h5"), NULL, "nope.h5", "No such file");
     /* 2 a folder where a file was expected (an .h5 that is a folder) */
     mkdir(P("dir.h5"), 0777);
-    load_fails(P("dir.h5"), NULL, "dir.h5", "holds no .tif");
+    load_fails(P("dir.h5"), NULL, "dir.h5' is a folder, not a file", NULL);
     /* 3 empty file */
     write_bytes(P("empty.npy"), "", 0);
     load_fails(P("empty.npy"), NULL, "empty.npy", "is empty (0 bytes)");

@@ -14,28 +14,9 @@
 #include <string.h>
 
 #include "atomic.h"
+#include "h5util.h"
 #include "io_internal.h"
 #include "provenance.h"
-
-static void quiet(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
-
-/* Does the absolute path name an existing object? Checks each link, since
- * H5Lexists fails (rather than saying no) when a parent is missing. */
-static int path_exists(hid_t file, const char *name)
-{
-    char buf[1024];
-    size_t n = strlen(name);
-    if (n == 0 || n >= sizeof buf) return 0;
-    memcpy(buf, name, n + 1);
-    for (size_t i = 1; i <= n; i++) {
-        if (buf[i] != '/' && buf[i] != 0) continue;
-        char c = buf[i];
-        buf[i] = 0;
-        if (i > 1 && H5Lexists(file, buf, H5P_DEFAULT) <= 0) return 0;
-        buf[i] = c;
-    }
-    return H5Lexists(file, name, H5P_DEFAULT) > 0 || strcmp(name, "/") == 0;
-}
 
 typedef struct { char list[600]; int count; char only[512]; int nvol; } visit_acc;
 
@@ -99,17 +80,6 @@ static int h5_elem(hid_t type, const char *path, const char *ds, tl_elem *e, tl_
                        "(u8 i8 u16 i16 u32 i32 f32 f64)", ds, path, what);
 }
 
-static hid_t mem_type(tl_dtype dt)
-{
-    switch (dt) {
-    case TL_U8: return H5T_NATIVE_UINT8;
-    case TL_U16: return H5T_NATIVE_UINT16;
-    case TL_I32: return H5T_NATIVE_INT32;
-    case TL_F32: return H5T_NATIVE_FLOAT;
-    default: return H5T_NATIVE_DOUBLE;
-    }
-}
-
 static void read_voxel_attr(hid_t d, tl_volume *v)
 {
     if (H5Aexists(d, "voxel_um") <= 0) return;
@@ -126,7 +96,7 @@ static void read_voxel_attr(hid_t d, tl_volume *v)
 
 static hid_t open_file(const char *path, tl_error *err)
 {
-    quiet();
+    tl_h5_quiet();
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0) tl_err(err, "load: '%s' is not a readable HDF5 file (not HDF5, or damaged/truncated)", path);
     return f;
@@ -155,7 +125,7 @@ static int read_slab(hid_t d, int rank, tl_elem e, const size_t lo[3], const siz
         hid_t ms = H5Screate_simple(1, mdims, NULL);
         void *dst = (char *)v->data + (z - lo[0]) * plane * es;
         herr_t st = H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
-        if (st >= 0) st = H5Dread(d, u32 ? H5T_NATIVE_UINT32 : mem_type(v->dtype), ms, fs, H5P_DEFAULT, u32 ? (void *)u32 : dst);
+        if (st >= 0) st = H5Dread(d, u32 ? H5T_NATIVE_UINT32 : tl_h5_type(v->dtype), ms, fs, H5P_DEFAULT, u32 ? (void *)u32 : dst);
         H5Sclose(ms);
         if (st < 0) {
             rc = tl_err(err, "load: reading slices %zu..%zu of dataset '%s' in '%s' failed (file damaged or truncated?)",
@@ -186,13 +156,13 @@ tl_volume *tl_h5_load(const char *path, const tl_io_load_opts *o, tl_error *err)
     const char *want = o ? o->dataset : NULL;
     if (want && want[0]) {
         snprintf(ds, sizeof ds, "%s%s", want[0] == '/' ? "" : "/", want);
-        if (!path_exists(f, ds)) {
+        if (!tl_h5_exists(f, ds)) {
             list_datasets(f, &acc);
             tl_err(err, "load: dataset '%s' not found in '%s' (it holds: %s)", ds, path, acc.count ? acc.list : "no datasets");
             goto done;
         }
-    } else if (path_exists(f, "/volume")) strcpy(ds, "/volume");
-    else if (path_exists(f, "/exchange/data")) strcpy(ds, "/exchange/data");
+    } else if (tl_h5_exists(f, "/volume")) strcpy(ds, "/volume");
+    else if (tl_h5_exists(f, "/exchange/data")) strcpy(ds, "/exchange/data");
     else {
         list_datasets(f, &acc);
         if (acc.nvol != 1) {
@@ -267,7 +237,7 @@ static int write_provenance(hid_t f, const double voxel_um[3], tl_error *err)
 
 int tl_h5_save(const tl_volume *v, const char *path, const tl_io_save_opts *o, tl_error *err)
 {
-    quiet();
+    tl_h5_quiet();
     char tmp[4300], ds[1024];
     const char *want = o && o->dataset && o->dataset[0] ? o->dataset : "/volume";
     snprintf(ds, sizeof ds, "%s%s", want[0] == '/' ? "" : "/", want);
@@ -296,9 +266,9 @@ int tl_h5_save(const tl_volume *v, const char *path, const tl_io_save_opts *o, t
     } else if (v->nz > 1) {
         H5Pset_chunk(dcpl, 3, chunk);
     }
-    hid_t d = H5Dcreate2(f, ds, mem_type(v->dtype), space, lcpl, dcpl, H5P_DEFAULT);
+    hid_t d = H5Dcreate2(f, ds, tl_h5_type(v->dtype), space, lcpl, dcpl, H5P_DEFAULT);
     if (d < 0) rc = tl_err(err, "save: cannot create dataset '%s' in '%s'", ds, path);
-    if (!rc && H5Dwrite(d, mem_type(v->dtype), H5S_ALL, H5S_ALL, H5P_DEFAULT, v->data) < 0)
+    if (!rc && H5Dwrite(d, tl_h5_type(v->dtype), H5S_ALL, H5S_ALL, H5P_DEFAULT, v->data) < 0)
         rc = tl_err(err, "save: writing dataset '%s' of '%s' failed (disk full?)", ds, path);
     if (!rc) {
         hsize_t three = 3;

@@ -21,6 +21,9 @@ tl_volume *tl_io_load(const char *path, const tl_io_load_opts *opts, tl_error *e
     struct stat st;
     if (stat(path, &st) != 0) return tl_err(err, "load: '%s': %s", path, strerror(errno)), NULL;
     tl_format fmt = tl_io_format(path, 0);
+    if (fmt == TL_FMT_TIFF_DIR && S_ISDIR(st.st_mode) && tl_io_format(path, 1) != TL_FMT_TIFF_DIR &&
+        tl_io_format(path, 1) != TL_FMT_TIFF && tl_io_format(path, 1) != TL_FMT_UNKNOWN)
+        return tl_err(err, "load: '%s' is a folder, not a file", path), NULL;
     tl_volume *v = NULL;
     switch (fmt) {
     case TL_FMT_H5: v = tl_h5_load(path, o, err); break;
