@@ -534,6 +534,64 @@ START_TEST(test_atomic_replace_and_failures)
 }
 END_TEST
 
+
+/* Readers never crash on damaged files: every format cut at 40 lengths
+ * fails with a message naming the file (or, when only trailing bytes the
+ * reader never needs are gone, still gives the right voxels); then 200
+ * seeded random byte flips per format either load or fail cleanly. HDF5
+ * is left out of the flips: libhdf5 1.10 itself leaks, or asks for
+ * petabytes, on some corrupted metadata (seen under ASan), which is not
+ * ours to fix; cut and garbage HDF5 files are tested. */
+START_TEST(test_damaged_files_sweep)
+{
+    static const char *names[] = {"s.h5", "s.tif", "s.npy", "s.png", "s.raw"};
+    tl_volume *v = ramp(TL_U16, 3, 16, 16), *m = ramp(TL_U16, 1, 16, 16);
+    uint64_t seed = 12345;
+    for (int k = 0; k < 5; k++) {
+        const char *path = P(names[k]);
+        save_ok(k == 3 ? m : v, path, NULL);
+        struct stat st;
+        ck_assert_int_eq(stat(path, &st), 0);
+        unsigned char *orig = malloc((size_t)st.st_size);
+        FILE *f = fopen(path, "rb");
+        ck_assert_uint_eq(fread(orig, 1, (size_t)st.st_size, f), (size_t)st.st_size);
+        fclose(f);
+        const char *cut = P("cut.bin"), *ext = strrchr(names[k], '.');
+        char cutname[600];
+        snprintf(cutname, sizeof cutname, "%s%s", cut, ext);
+        for (int i = 0; i < 40; i++) {
+            size_t n = (size_t)((double)st.st_size * i / 40.0);
+            write_bytes(cutname, orig, n);
+            tl_io_load_opts o = {0};
+            if (k == 4) { o.rank = 3; o.shape[0] = 3; o.shape[1] = 16; o.shape[2] = 16; o.dtype = "u16"; }
+            tl_error e = {{0}};
+            tl_volume *w = tl_io_load(cutname, &o, &e);
+            if (w) {
+                assert_region(w, k == 3 ? m : v, 0, 0, 0);
+                tl_vol_unref(w);
+            } else {
+                ck_assert_msg(strstr(e.msg, cutname) != NULL, "cut at %zu: message '%s' does not name the file", n, e.msg);
+            }
+        }
+        for (int i = 0; i < 200 && k != 0; i++) {
+            unsigned char *b = malloc((size_t)st.st_size);
+            memcpy(b, orig, (size_t)st.st_size);
+            for (int j = 0; j < 4; j++) b[tl_test_rand(&seed) % (uint64_t)st.st_size] ^= (unsigned char)(1 + tl_test_rand(&seed) % 255);
+            write_bytes(cutname, b, (size_t)st.st_size);
+            free(b);
+            tl_io_load_opts o = {0};
+            if (k == 4) { o.rank = 3; o.shape[0] = 3; o.shape[1] = 16; o.shape[2] = 16; o.dtype = "u16"; }
+            tl_error e = {{0}};
+            tl_volume *w = tl_io_load(cutname, &o, &e);
+            if (w) tl_vol_unref(w);
+            else ck_assert_msg(strstr(e.msg, cutname) != NULL, "flip %d: message '%s' does not name the file", i, e.msg);
+        }
+        free(orig);
+    }
+    tl_vol_unref(v); tl_vol_unref(m);
+}
+END_TEST
+
 /* ---- the real Data Exchange file ---- */
 
 START_TEST(test_tooth_crops)
@@ -810,6 +868,7 @@ Suite *suite_io(void)
     tcase_add_test(t, test_atomic_replace_and_failures);
     tcase_add_test(t, test_tooth_crops);
     tcase_add_test(t, test_bad_files);
+    tcase_add_test(t, test_damaged_files_sweep);
     tcase_add_test(t, test_bad_crops_and_options);
     suite_add_tcase(s, t);
     return s;
