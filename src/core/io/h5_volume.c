@@ -121,8 +121,9 @@ static int read_slab(hid_t d, int rank, tl_elem e, const size_t lo[3], const siz
         if (rank == 3) { start[k] = z; count[k++] = nz; }
         start[k] = lo[1]; count[k++] = hi[1] - lo[1];
         start[k] = lo[2]; count[k++] = hi[2] - lo[2];
-        hsize_t mdims[1] = {(hsize_t)(nz * plane)};
-        hid_t ms = H5Screate_simple(1, mdims, NULL);
+        /* memory space of the same shape as the selection: HDF5 copies
+         * whole rows then, rather than element by element */
+        hid_t ms = H5Screate_simple(k, count, NULL);
         void *dst = (char *)v->data + (z - lo[0]) * plane * es;
         herr_t st = H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
         if (st >= 0) st = H5Dread(d, u32 ? H5T_NATIVE_UINT32 : tl_h5_type(v->dtype), ms, fs, H5P_DEFAULT, u32 ? (void *)u32 : dst);

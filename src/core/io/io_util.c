@@ -109,7 +109,23 @@ int tl_io_read_array(FILE *f, const char *path, uint64_t offset, const size_t sh
     int rc = 0;
     size_t onz = out->nz, ony = out->ny, onx = out->nx;
     (void)onz;
-    for (size_t a = lo[ax[0]]; a < hi[ax[0]] && rc == 0; a++) {
+    /* Fast path: C order, no conversion, whole rows and columns: each
+     * z-slice is one contiguous read straight into the volume. */
+    int direct = !fortran && !(swap && es > 1) && tl_elem_dtype(e) == out->dtype &&
+                 (e == TL_E_U8 || e == TL_E_U16 || e == TL_E_I32 || e == TL_E_F32 || e == TL_E_F64) &&
+                 lo[1] == 0 && hi[1] == shape[1] && lo[2] == 0 && hi[2] == shape[2];
+    for (size_t a = lo[0]; direct && a < hi[0] && rc == 0; a++) {
+        size_t plane = shape[1] * shape[2];
+        uint64_t at = offset + (uint64_t)a * plane * es;
+        if ((at != pos && fseeko(f, (off_t)at, SEEK_SET) != 0) ||
+            fread((char *)out->data + (a - lo[0]) * plane * os, es, plane, f) != plane)
+            rc = tl_err(err, "load '%s': file is truncated (reading byte %llu of the data failed)", path,
+                        (unsigned long long)at);
+        pos = at + plane * es;
+        tl_progress("load", a + 1 - lo[0], hi[0] - lo[0]);
+        if (!rc && tl_check_interrupt(err)) rc = -1;
+    }
+    for (size_t a = lo[ax[0]]; !direct && a < hi[ax[0]] && rc == 0; a++) {
         if (tl_check_interrupt(err)) { rc = -1; break; }
         for (size_t b = lo[ax[1]]; b < hi[ax[1]]; b++) {
             uint64_t idx = ((uint64_t)a * shape[ax[1]] + b) * shape[ax[2]] + lo[ax[2]];
