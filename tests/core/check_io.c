@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <tiffio.h>
 #include <unistd.h>
 
 #include "io/io.h"
@@ -429,6 +430,93 @@ START_TEST(test_png_maps)
     tl_colormap_lookup("viridis", 0.5, rgb); /* halfway between the 5th and 6th stops */
     ck_assert_int_eq(rgb[1], (0x82 + 0x9E + 1) / 2);
     tl_vol_unref(a); tl_vol_unref(b); tl_vol_unref(gg); tl_vol_unref(f); tl_vol_unref(m8); tl_vol_unref(m16);
+}
+END_TEST
+
+
+/* TIFF written by another program (here libtiff directly): tiled pages,
+ * an ImageJ description giving the voxel size, i16 and u32 samples. */
+static void foreign_tiff(const char *path, int tiled, uint16_t bps, uint16_t fmt, const char *desc,
+                         uint32_t w, uint32_t h, int pages, uint32_t big_value)
+{
+    TIFF *t = TIFFOpen(path, "w");
+    ck_assert_ptr_nonnull(t);
+    for (int p = 0; p < pages; p++) {
+        TIFFSetField(t, TIFFTAG_IMAGEWIDTH, w);
+        TIFFSetField(t, TIFFTAG_IMAGELENGTH, h);
+        TIFFSetField(t, TIFFTAG_BITSPERSAMPLE, bps);
+        TIFFSetField(t, TIFFTAG_SAMPLESPERPIXEL, (uint16_t)1);
+        TIFFSetField(t, TIFFTAG_SAMPLEFORMAT, fmt);
+        TIFFSetField(t, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISBLACK);
+        TIFFSetField(t, TIFFTAG_COMPRESSION, COMPRESSION_ADOBE_DEFLATE);
+        if (desc) {
+            TIFFSetField(t, TIFFTAG_IMAGEDESCRIPTION, desc);
+            TIFFSetField(t, TIFFTAG_XRESOLUTION, 2.0f); /* pixels per micron */
+            TIFFSetField(t, TIFFTAG_YRESOLUTION, 4.0f);
+            TIFFSetField(t, TIFFTAG_RESOLUTIONUNIT, RESUNIT_NONE);
+        }
+        size_t es = bps / 8;
+        if (tiled) {
+            TIFFSetField(t, TIFFTAG_TILEWIDTH, 16u);
+            TIFFSetField(t, TIFFTAG_TILELENGTH, 16u);
+            unsigned char *tile = calloc(16 * 16, es);
+            for (uint32_t ty = 0; ty < h; ty += 16)
+                for (uint32_t tx = 0; tx < w; tx += 16) {
+                    for (uint32_t y = 0; y < 16; y++)
+                        for (uint32_t x = 0; x < 16; x++) {
+                            uint32_t val = (uint32_t)(p * 10000 + (ty + y) * 100 + tx + x);
+                            if (es == 2) ((uint16_t *)tile)[y * 16 + x] = (uint16_t)val;
+                            else ((uint32_t *)tile)[y * 16 + x] = val;
+                        }
+                    ck_assert_int_ge(TIFFWriteTile(t, tile, tx, ty, 0, 0), 0);
+                }
+            free(tile);
+        } else {
+            TIFFSetField(t, TIFFTAG_ROWSPERSTRIP, 3u);
+            unsigned char *row = calloc(w, es);
+            for (uint32_t y = 0; y < h; y++) {
+                for (uint32_t x = 0; x < w; x++) {
+                    int32_t val = (int32_t)(p * 1000 + y * 10 + x) - 500;
+                    if (es == 2) ((int16_t *)row)[x] = (int16_t)val;
+                    else ((uint32_t *)row)[x] = (y == h - 1 && x == w - 1) ? big_value : (uint32_t)(val + 500);
+                }
+                ck_assert_int_ge(TIFFWriteScanline(t, row, y, 0), 0);
+            }
+            free(row);
+        }
+        TIFFWriteDirectory(t);
+    }
+    TIFFClose(t);
+}
+
+START_TEST(test_tiff_foreign)
+{
+    foreign_tiff(P("tiled.tif"), 1, 16, SAMPLEFORMAT_UINT, "ImageJ=1.54f\nimages=2\nslices=2\nunit=micron\nspacing=2.5\n", 40, 35, 2, 0);
+    tl_io_load_opts o = crop(1, 2, 14, 33, 15, 37);
+    tl_volume *v = load_ok(P("tiled.tif"), &o);
+    ck_assert_int_eq(v->dtype, TL_U16);
+    for (size_t y = 0; y < v->ny; y++)
+        for (size_t x = 0; x < v->nx; x++)
+            ck_assert_double_eq(tl_vol_get(v, 0, y, x), 10000 + (y + 14) * 100 + x + 15);
+    ck_assert_double_eq(v->voxel_um[0], 2.5);
+    ck_assert_double_eq(v->voxel_um[1], 0.25);
+    ck_assert_double_eq(v->voxel_um[2], 0.5);
+    tl_vol_unref(v);
+    foreign_tiff(P("i16.tif"), 0, 16, SAMPLEFORMAT_INT, NULL, 7, 8, 2, 0);
+    o = crop(1, 2, 2, 7, 1, 6);
+    v = load_ok(P("i16.tif"), &o);
+    ck_assert_int_eq(v->dtype, TL_I32);
+    ck_assert_double_eq(tl_vol_get(v, 0, 0, 0), 1000 + 20 + 1 - 500);
+    ck_assert_double_eq(tl_vol_get(v, 0, 4, 4), 1000 + 60 + 5 - 500);
+    ck_assert_double_eq(v->voxel_um[0], 1);
+    tl_vol_unref(v);
+    foreign_tiff(P("u32ok.tif"), 0, 32, SAMPLEFORMAT_UINT, NULL, 5, 4, 1, 2147483647u);
+    v = load_ok(P("u32ok.tif"), NULL);
+    ck_assert_int_eq(v->dtype, TL_I32);
+    ck_assert_double_eq(tl_vol_get(v, 0, 3, 4), 2147483647.0);
+    tl_vol_unref(v);
+    foreign_tiff(P("u32big.tif"), 0, 32, SAMPLEFORMAT_UINT, NULL, 5, 4, 1, 3000000000u);
+    load_fails(P("u32big.tif"), NULL, "u32big.tif' page 1 holds u32 values above 2147483647", NULL);
 }
 END_TEST
 
@@ -862,6 +950,7 @@ Suite *suite_io(void)
     tcase_add_test(t, test_h5_datasets);
     tcase_add_test(t, test_tiff_folder);
     tcase_add_test(t, test_tiff_folder_natural_order);
+    tcase_add_test(t, test_tiff_foreign);
     tcase_add_test(t, test_png_maps);
     tcase_add_test(t, test_provenance_every_format);
     tcase_add_test(t, test_json_parser);
