@@ -6,7 +6,8 @@
  * onto the colormap ("gray": 8-bit grey; "viridis": 8-bit RGB), clamped
  * at the ends; NaN pixels become transparent (an alpha channel is added
  * only when the map has NaN). The voxel size goes in pHYs (pixels per
- * metre) and, exactly, in the provenance JSON (tEXt "tomolith_provenance").
+ * metre) and, exactly, in the provenance JSON (compressed international
+ * text chunk "tomolith_provenance": iTXt, since the JSON is UTF-8).
  * Reading: 8/16-bit greyscale PNGs (no palette, no colour), as u8/u16.
  *
  * The viridis table: the ten colours of viridis(10) (van der Walt and
@@ -122,7 +123,7 @@ int tl_png_save(const tl_volume *v, const char *path, const tl_io_save_opts *o, 
         png_set_pHYs(p, info, (png_uint_32)lround(1e6 / v->voxel_um[2]), (png_uint_32)lround(1e6 / v->voxel_um[1]),
                      PNG_RESOLUTION_METER);
         png_text txt = {0};
-        txt.compression = PNG_TEXT_COMPRESSION_zTXt;
+        txt.compression = PNG_ITXT_COMPRESSION_zTXt; /* iTXt: UTF-8 (recipes say µm), compressed */
         txt.key = (png_charp) "tomolith_provenance";
         txt.text = json;
         png_set_text(p, info, &txt, 1);
