@@ -12,8 +12,8 @@
  *
  * The viridis table: the ten colours of viridis(10) (van der Walt and
  * Smith's perceptually uniform map, as sampled by R's viridisLite),
- * linearly interpolated in sRGB; within a few levels of matplotlib's
- * 256-entry table, and perceptually monotone like it. */
+ * linearly interpolated in sRGB: exact at the ten samples, close to (not
+ * identical with) matplotlib's 256-entry table between them. */
 #include <errno.h>
 #include <math.h>
 #include <png.h>
