@@ -107,8 +107,7 @@ int tl_io_read_array(FILE *f, const char *path, uint64_t offset, const size_t sh
     if (!buf || !conv) { free(buf); free(conv); return tl_err(err, "load '%s': out of memory", path); }
     uint64_t pos = UINT64_MAX;
     int rc = 0;
-    size_t onz = out->nz, ony = out->ny, onx = out->nx;
-    (void)onz;
+    size_t ony = out->ny, onx = out->nx;
     /* Fast path: C order, no conversion, whole rows and columns: each
      * z-slice is one contiguous read straight into the volume. */
     int direct = !fortran && !(swap && es > 1) && tl_elem_dtype(e) == out->dtype &&
