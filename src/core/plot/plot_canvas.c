@@ -198,27 +198,45 @@ void tl_scale_bar_label(double len_um, char *buf, size_t n)
     else snprintf(buf, n, "%g µm", len_um);
 }
 
-void tl_draw_scale_bar(tl_canvas *c, int x0, int y0, int x1, int y1, double px_per_um, double len_um,
-                       double mm)
+/* Darken a raster rectangle towards black by `amount` (0..1). */
+static void darken(tl_canvas *c, int x0, int y0, int x1, int y1, double amount)
+{
+    if (x0 < 0) x0 = 0;
+    if (y0 < 0) y0 = 0;
+    if (x1 > c->w) x1 = c->w;
+    if (y1 > c->h) y1 = c->h;
+    for (int y = y0; y < y1; y++)
+        for (int x = x0; x < x1; x++) {
+            unsigned char *d = c->rgb + 3 * ((size_t)y * (size_t)c->w + (size_t)x);
+            for (int k = 0; k < 3; k++) d[k] = (unsigned char)lrint(d[k] * (1.0 - amount));
+        }
+}
+
+int tl_draw_scale_bar(tl_canvas *c, int x0, int y0, int x1, int y1, double px_per_um, double len_um,
+                      double mm)
 {
     int bar_w = (int)lrint(len_um * px_per_um);
     int span_w = x1 - x0, span_h = y1 - y0;
-    if (bar_w < 1 || bar_w > span_w) return;
-    int pad = (int)lrint(0.04 * (span_w < span_h ? span_w : span_h)) + 4;
-    int thick = (int)lrint(mm * 0.8);
-    if (thick < 3) thick = 3;
-    int bx1 = x1 - pad, bx0 = bx1 - bar_w, by1 = y1 - pad, by0 = by1 - thick;
-    const tl_rgb white = {255, 255, 255}, dark = {0, 0, 0};
-    /* a one-pixel dark rim keeps the white bar visible on bright images */
-    tl_canvas_fill(c, bx0 - 1, by0 - 1, bx1 + 1, by1 + 1, dark);
-    tl_canvas_fill(c, bx0, by0, bx1, by1, white);
+    double text_px = 2.835 * mm; /* character height at 72 dpi */
     char label[64];
     tl_scale_bar_label(len_um, label, sizeof label);
-    double ty = by0 - mm * 2.0; /* text centre, above the bar */
-    double tx = 0.5 * (bx0 + bx1);
-    /* dark shadow, then white text: readable on any background */
-    tl_pl_text_px(c->w, c->h, tx + 1, ty + 1, 0.5, mm, dark, label);
-    tl_pl_text_px(c->w, c->h, tx, ty, 0.5, mm, white, label);
+    int text_w = (int)lrint(0.62 * text_px * (double)tl_utf8_len(label));
+    int pad = (int)lrint(0.4 * text_px);
+    int thick = (int)lrint(0.3 * text_px);
+    if (thick < 3) thick = 3;
+    int box_w = (bar_w > text_w ? bar_w : text_w) + 2 * pad;
+    int box_h = (int)lrint(1.5 * text_px) + thick + 2 * pad;
+    if (bar_w < 1 || box_w > span_w - 4 || box_h > span_h - 4) return -1; /* does not fit */
+    int margin = (int)lrint(0.03 * (span_w < span_h ? span_w : span_h)) + 2;
+    int bx1 = x1 - margin, bx0 = bx1 - box_w, by1 = y1 - margin, by0 = by1 - box_h;
+    /* a translucent dark box keeps the white bar and text readable on any image */
+    darken(c, bx0, by0, bx1, by1, 0.6);
+    int cx = (bx0 + bx1) / 2;
+    int bar_y1 = by1 - pad, bar_y0 = bar_y1 - thick;
+    const tl_rgb white = {255, 255, 255};
+    tl_canvas_fill(c, cx - bar_w / 2, bar_y0, cx - bar_w / 2 + bar_w, bar_y1, white);
+    tl_pl_text_px(c->w, c->h, cx, by0 + pad + 0.6 * text_px, 0.5, mm, white, label);
+    return 0;
 }
 
 size_t tl_utf8_len(const char *s)

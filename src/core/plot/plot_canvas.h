@@ -44,11 +44,12 @@ void tl_pl_text_px(int w, int h, double x, double y, double just, double mm, tl_
  * and its label ("200 µm", "1 mm"). */
 double tl_scale_bar_length(double span_um);
 void tl_scale_bar_label(double len_um, char *buf, size_t n);
-/* Draw a scale bar in the raster's bottom-right corner of the pixel rect
- * (x0, y0, x1, y1) showing len_um at px_per_um, its label drawn with
- * PLplot (call inside a session). */
-void tl_draw_scale_bar(tl_canvas *c, int x0, int y0, int x1, int y1, double px_per_um, double len_um,
-                       double mm);
+/* Draw a scale bar in the bottom-right corner of the pixel rect (x0, y0,
+ * x1, y1) showing len_um at px_per_um: bar in the raster on a darkened box,
+ * label with PLplot (call inside a session). -1 (nothing drawn) when it
+ * does not fit in the rect. */
+int tl_draw_scale_bar(tl_canvas *c, int x0, int y0, int x1, int y1, double px_per_um, double len_um,
+                      double mm);
 
 /* A raster figure: an image (a map, a blended overlay) drawn pixel-exact
  * with nearest-neighbour scaling, framed, with a title, a scale bar and on

@@ -173,7 +173,14 @@ int tl_image_figure(const tl_image_fig *f, tl_error *err)
     else if (f->nlegend > 0) draw_legend(&c, f, &L);
     double bar = f->scale_bar_um;
     if (bar < 0) bar = f->axes ? 0 : tl_scale_bar_length((double)f->nx * f->dx_um);
-    if (bar > 0) tl_draw_scale_bar(&c, L.x0, L.y0, L.x0 + L.w, L.y0 + L.h, L.s, bar, L.mm * 0.9);
+    if (bar > 0 && tl_draw_scale_bar(&c, L.x0, L.y0, L.x0 + L.w, L.y0 + L.h, L.s, bar, L.mm * 0.9) &&
+        f->scale_bar_um > 0) {
+        /* asked for explicitly: say so rather than leave it out */
+        tl_pl_end();
+        tl_canvas_free(&c);
+        return tl_err(err, "%s: a %g µm scale bar does not fit in the %g µm wide image", f->who, bar,
+                      (double)f->nx * f->dx_um);
+    }
     tl_pl_end();
     tl_canvas_compose(&c);
     int rc = tl_png_write_rgb(f->out, c.rgb, c.w, c.h, err);
