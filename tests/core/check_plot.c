@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <png.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -392,6 +393,17 @@ START_TEST(test_overlay_blend)
     ck_assert_int_ge(nr, 358);
     ck_assert_int_ge(ng, 358);
     free(im.rgb);
+    /* NaN pixels of the slice are black (outside the reconstruction) */
+    for (size_t x = 15; x < 30; x++) tl_vol_put(s, 0, 29, x, NAN);
+    o.out = tmp_path("ovnan.png");
+    ck_assert_msg(tl_overlay(s, mask, &o, &e) == 0, "%s", e.msg);
+    im = read_png(o.out);
+    int black_rows = 0;
+    for (int y = 0; y < im.h; y++) black_rows += is(px(&im, im.w / 2 + 40, y), 0, 0, 0);
+    ck_assert_int_ge(black_rows, 22); /* 24 px of the last row, less the frame line */
+    ck_assert_int_le(black_rows, 26);
+    free(im.rgb);
+    for (size_t x = 15; x < 30; x++) tl_vol_put(s, 0, 29, x, 0.5);
     /* two labels, two colours, alpha 1: the colours themselves */
     for (size_t y = 0; y < 30; y++) tl_vol_put(mask, 0, y, 20, 2);
     const char *cols[] = {"#ff0000", "#0000ff"};
@@ -617,6 +629,44 @@ START_TEST(test_plot_errors)
 }
 END_TEST
 
+/* PLplot has global state: figures from several threads at once must be
+ * serialised by the module's lock and come out the same as one at a time. */
+typedef struct {
+    const char *out;
+    int rc;
+} thread_job;
+
+static void *draw_in_thread(void *arg)
+{
+    thread_job *j = arg;
+    tl_error e;
+    double y[4] = {1, 3, 2, 4};
+    tl_plot_series s[1] = {{.y = y, .n = 4, .label = "y", .style = "both"}};
+    tl_plot_spec sp = {.series = s, .nseries = 1, .out = j->out, .width = 300, .height = 200, .title = "t"};
+    j->rc = 0;
+    for (int k = 0; k < 3 && j->rc == 0; k++) j->rc = tl_plot_lines(&sp, &e);
+    return NULL;
+}
+
+START_TEST(test_plot_threads_serialised)
+{
+    make_tmpdir();
+    thread_job jobs[3] = {{tmp_path("t0.png"), -1}, {tmp_path("t1.png"), -1}, {tmp_path("t2.png"), -1}};
+    pthread_t th[3];
+    for (int i = 0; i < 3; i++) ck_assert_int_eq(pthread_create(&th[i], NULL, draw_in_thread, &jobs[i]), 0);
+    for (int i = 0; i < 3; i++) pthread_join(th[i], NULL);
+    image a = read_png(jobs[0].out);
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(jobs[i].rc, 0);
+        image b = read_png(jobs[i].out);
+        ck_assert_int_eq(memcmp(a.rgb, b.rgb, (size_t)a.w * (size_t)a.h * 3), 0);
+        free(b.rgb);
+    }
+    free(a.rgb);
+    remove_tmpdir();
+}
+END_TEST
+
 /* ---- through the registry, as the Lua binding calls it ---- */
 
 static tl_value *args_for(const tl_op *op)
@@ -801,6 +851,7 @@ Suite *suite_plot(void)
     tcase_add_test(c, test_plot_two_axes_geometry);
     tcase_add_test(c, test_plot_deterministic_and_nan);
     tcase_add_test(c, test_plot_vector_outputs);
+    tcase_add_test(c, test_plot_threads_serialised);
     tcase_add_test(c, test_plot_errors);
     tcase_add_test(c, test_registry_plot);
     tcase_add_test(c, test_registry_map_checks);
