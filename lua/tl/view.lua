@@ -1,6 +1,7 @@
 -- tl.view — look at something now: writes a PNG and prints its path.
 --
 --   tl.view(recon)                  -- a volume: its middle z-slice, grey
+--                                      (window: 0.5-99.5 percentiles)
 --   tl.view(contact_map)            -- a 2D map (nz = 1): viridis + colour bar
 --   tl.view{series = {...}, xlabel = "Time (h)"}   -- a plot spec for tl.plot
 --   tl.view{{x = t, y = v}, {x = t, y = a, axis = "right"}}  -- a list of series
@@ -56,6 +57,25 @@ end
 
 local own = { dir = true, name = true, out = true, z = true }
 
+-- Grey window of a reconstructed slice: its 0.5 and 99.5 percentiles (from
+-- a 1024-bin histogram), so a few bright artefacts do not wash it out.
+local function robust_range(map)
+  local st = map:stats { bins = 1024 }
+  if not st.hist or st.count == 0 then return nil end
+  local cut, acc, lo, hi = 0.005 * st.count, 0, nil, nil
+  for i = 1, #st.hist do
+    acc = acc + st.hist[i]
+    if acc > cut then lo = st.edges[i]; break end
+  end
+  acc = 0
+  for i = #st.hist, 1, -1 do
+    acc = acc + st.hist[i]
+    if acc > cut then hi = st.edges[i + 1]; break end
+  end
+  if lo and hi and hi > lo then return { lo, hi } end
+  return nil
+end
+
 function M.view(x, opts)
   opts = opts or {}
   if type(opts) ~= "table" then error("tl.view: options must be a table", 2) end
@@ -73,6 +93,7 @@ function M.view(x, opts)
       end
       map = x:slice("z", z)
       o.colormap = o.colormap or "gray"
+      if not o.colours then o.range = o.range or robust_range(map) end
       o.title = o.title or string.format("z = %d of %d", z, nz)
     end
     tl.show_map(map, o)
