@@ -331,6 +331,71 @@ START_TEST(test_map_size_and_scale_bar)
 }
 END_TEST
 
+START_TEST(test_maps_panels)
+{
+    make_tmpdir();
+    tl_error e;
+    /* three 10 x 10 contact maps: none, full, full contact */
+    tl_volume *st = tl_vol_new(TL_U8, 3, 10, 10, &e);
+    tl_vol_set_voxel(st, 1.7, 1.7, 1.7);
+    for (size_t z = 1; z < 3; z++)
+        for (size_t y = 0; y < 10; y++)
+            for (size_t x = 0; x < 10; x++) tl_vol_put(st, z, y, x, 1);
+    const char *cols[] = {"black", "#00ff00"}, *labels[] = {"no contact", "contact"};
+    const char *titles[] = {"0 h", "4 h", "8 h"};
+    tl_map_opts o = {.out = tmp_path("panels.png"), .colours = cols, .ncolours = 2, .labels = labels,
+                     .nlabels = 2, .panel_titles = titles, .npanel_titles = 3, .title = "Bottom interface",
+                     .scale_bar_um = 0};
+    ck_assert_msg(tl_show_maps(st, &o, &e) == 0, "%s", e.msg);
+    image im = read_png(o.out);
+    /* a row of three panels: 1440 / 3 = 480 px each, 10 voxels -> zoom 48 */
+    int y = im.h / 2, runs_green = 0, run = 0, s0 = 0;
+    int nb = longest_run(&im, y, (tl_rgb){0, 0, 0}, &s0);
+    ck_assert_int_ge(nb, 478);
+    ck_assert_int_le(nb, 480);
+    for (int x = 0; x <= im.w; x++) {
+        int g = x < im.w && is(px(&im, x, y), 0, 255, 0);
+        if (g) run++;
+        else {
+            if (run >= 478 && run <= 480) runs_green++;
+            run = 0;
+        }
+    }
+    ck_assert_int_eq(runs_green, 2);
+    free(im.rgb);
+    /* two rows of two */
+    o.columns = 2;
+    o.out = tmp_path("grid.png");
+    ck_assert_msg(tl_show_maps(st, &o, &e) == 0, "%s", e.msg);
+    im = read_png(o.out);
+    ck_assert_int_gt(im.h, 2 * 480);
+    free(im.rgb);
+    /* one title per panel */
+    o.npanel_titles = 2;
+    ck_assert_int_eq(tl_show_maps(st, &o, &e), -1);
+    ck_assert_msg(strstr(e.msg, "2 titles for 3 maps"), "%s", e.msg);
+    o.npanel_titles = 3;
+    o.axes = 1;
+    ck_assert_int_eq(tl_show_maps(st, &o, &e), -1);
+    ck_assert_msg(strstr(e.msg, "single maps only"), "%s", e.msg);
+    o.axes = 0;
+    /* show_map points to show_maps for a stack */
+    o.panel_titles = NULL;
+    ck_assert_int_eq(tl_show_map(st, &o, &e), -1);
+    ck_assert_msg(strstr(e.msg, "show_maps"), "%s", e.msg);
+    /* a category error names z too */
+    tl_vol_put(st, 2, 4, 5, 7);
+    ck_assert_int_eq(tl_show_maps(st, &o, &e), -1);
+    ck_assert_msg(strstr(e.msg, "(3, 5, 6)"), "%s", e.msg);
+    tl_vol_unref(st);
+    st = tl_vol_new(TL_U8, 65, 2, 2, &e);
+    ck_assert_int_eq(tl_show_maps(st, &o, &e), -1);
+    ck_assert_msg(strstr(e.msg, "64 panels"), "%s", e.msg);
+    tl_vol_unref(st);
+    remove_tmpdir();
+}
+END_TEST
+
 START_TEST(test_map_errors)
 {
     make_tmpdir();
@@ -845,6 +910,7 @@ Suite *suite_plot(void)
     tcase_add_test(c, test_map_categorical);
     tcase_add_test(c, test_map_nan_and_diverging);
     tcase_add_test(c, test_map_size_and_scale_bar);
+    tcase_add_test(c, test_maps_panels);
     tcase_add_test(c, test_map_errors);
     tcase_add_test(c, test_overlay_blend);
     tcase_add_test(c, test_overlay_errors);

@@ -64,6 +64,16 @@ T.case("show_map: continuous with colour bar, and categorical contact map", func
   T.eq(w, 500); T.eq(h, 300)
 end)
 
+T.case("show_maps: contact maps of one interface over time, side by side", function()
+  local st = tl.full(3, 12, 12, 1, { dtype = "u8", voxel_um = 17 })
+  for y = 1, 12 do st:set(2, y, 3, 0); st:set(3, y, 5, 0) end
+  local p = tl.show_maps(st, { colours = { "black", "yellow" }, labels = { "no contact", "contact" },
+    titles = { "0 h", "4 h", "8 h" }, title = "Bottom interface", out = path("fig4d.png") })
+  local w, h = png_size(p)
+  T.ok(w > 3 * 12 * 30, "three panels in a row"); T.ok(h < w / 2)
+  T.raises(function() tl.show_maps(st, { titles = { "a" }, out = path("x.png") }) end, "1 titles for 3 maps")
+end)
+
 T.case("overlay: red voids over a grey slice", function()
   local s = tl.full(1, 30, 40, 0.3, { voxel_um = 1.7 })
   local m = tl.full(1, 30, 40, 0, { dtype = "u8", voxel_um = 1.7 })

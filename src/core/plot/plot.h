@@ -105,9 +105,15 @@ typedef struct tl_map_opts {
     int width, height;          /* 0: sized from the map */
     int axes;                   /* 1: ticks in µm on the frame */
     double font_scale;          /* 0: 1 */
+    const char *const *panel_titles; /* tl_show_maps: one per z, or NULL */
+    size_t npanel_titles;
+    int columns;                /* tl_show_maps: panels per row; 0: one row */
 } tl_map_opts;
 
 int tl_show_map(const tl_volume *map, const tl_map_opts *opts, tl_error *err);
+/* A stack of maps (z = panel, e.g. one contact map per scan) side by side
+ * with one shared colour scale or legend (seed 000 Fig. 4c,d). */
+int tl_show_maps(const tl_volume *stack, const tl_map_opts *opts, tl_error *err);
 
 /* ---- segmentation overlays ---- */
 

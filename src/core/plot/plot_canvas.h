@@ -51,13 +51,17 @@ void tl_scale_bar_label(double len_um, char *buf, size_t n);
 int tl_draw_scale_bar(tl_canvas *c, int x0, int y0, int x1, int y1, double px_per_um, double len_um,
                       double mm);
 
-/* A raster figure: an image (a map, a blended overlay) drawn pixel-exact
- * with nearest-neighbour scaling, framed, with a title, a scale bar and on
- * its right either a colour bar or a categorical legend. */
+/* A raster figure: an image (a map, a blended overlay) or a grid of
+ * panels, drawn pixel-exact with nearest-neighbour scaling, framed, with a
+ * title, a scale bar (first panel) and on the right either a colour bar or
+ * a categorical legend shared by all panels. */
 typedef struct tl_image_fig {
     const char *who;            /* operator name for messages */
-    const unsigned char *src;   /* nx*ny RGB, row 0 at the top */
+    const unsigned char *src;   /* npanels images of nx*ny RGB, row 0 at the top */
     size_t nx, ny;
+    size_t npanels;             /* 0 or 1: a single image */
+    const char *const *panel_titles; /* one per panel, or NULL */
+    int columns;                /* panels per row; 0: all in one row */
     double dx_um, dy_um;        /* pixel size along x and y */
     const char *out, *title;
     int width, height;          /* 0: sized from the image */

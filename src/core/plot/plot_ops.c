@@ -169,39 +169,56 @@ done:
 /* ---- tl.show_map ---- */
 
 enum { M_MAP, M_OUT, M_TITLE, M_CMAP, M_UNITS, M_RANGE, M_COLOURS, M_LABELS, M_NAN, M_BAR, M_WIDTH, M_HEIGHT,
-       M_AXES, M_FONT };
+       M_AXES, M_FONT, M_TITLES, M_COLUMNS };
+
+/* Options shared by show_map and show_maps. */
+#define MAP_OPTION_ARGS \
+    [M_OUT] = {.name = "out", .type = TL_T_STRING, .flags = TL_REQUIRED, .doc = "output .png"}, \
+    [M_TITLE] = {.name = "title", .type = TL_T_STRING, .def_str = "", .doc = "title above the figure"}, \
+    [M_CMAP] = {.name = "colormap", .type = TL_T_CHOICE, .def_str = "viridis", .choices = TL_COLORMAP_NAMES, \
+                .doc = "colormap; rdbu and diverging are centred on 0 by default (diverging: blue < 0 < red)"}, \
+    [M_UNITS] = {.name = "units", .type = TL_T_STRING, .def_str = "", .doc = "colour-bar label, e.g. 'mA/cm²'"}, \
+    [M_RANGE] = {.name = "range", .type = TL_T_NUMBERS, .flags = TL_OPTIONAL, \
+                 .doc = "{lo, hi} mapped to the ends of the colormap; default: finite min..max (±max|v| for diverging)"}, \
+    [M_COLOURS] = {.name = "colours", .type = TL_T_STRINGS, .flags = TL_OPTIONAL, \
+                   .doc = "categorical mode: value k (0, 1, ...) drawn in colours[k+1], e.g. {'black', 'green'} for a " \
+                          "contact map; a legend replaces the colour bar"}, \
+    [M_LABELS] = {.name = "labels", .type = TL_T_STRINGS, .flags = TL_OPTIONAL, \
+                  .doc = "legend text, one per colour (categorical mode)"}, \
+    [M_NAN] = {.name = "nan_colour", .type = TL_T_STRING, .def_str = "white", \
+               .doc = "colour of NaN pixels (no data); infinities take the end colours"}, \
+    [M_BAR] = {.name = "scale_bar", .type = TL_T_NUMBER, .unit = "µm", .def = -1, .min = -1, .max = 1e9, \
+               .doc = "scale-bar length; -1: automatic (about a fifth of the width, none with axes); 0: none"}, \
+    [M_WIDTH] = {.name = "width", .type = TL_T_INT, .unit = "px", .def = 0, .min = 0, .max = 8000, \
+                 .doc = "figure width; 0: from the map (small maps enlarged by an integer factor)"}, \
+    [M_HEIGHT] = {.name = "height", .type = TL_T_INT, .unit = "px", .def = 0, .min = 0, .max = 8000, \
+                  .doc = "figure height; 0: from the map"}, \
+    [M_AXES] = {.name = "axes", .type = TL_T_BOOL, .def = 0, \
+                .doc = "x and y ticks in µm (mm above 2 mm) on the frame (single maps only)"}, \
+    [M_FONT] = {.name = "font_scale", .type = TL_T_NUMBER, .def = 1, .min = 0.25, .max = 4, \
+                .doc = "multiplies every text size"}
 
 static const tl_arg map_args[] = {
     [M_MAP] = {.name = "map", .type = TL_T_VOLUME, .flags = TL_POSITIONAL | TL_REQUIRED | TL_VOL_2D,
                .doc = "2D map (nz = 1), rows = y drawn top to bottom; its voxel size sets the scale bar"},
-    [M_OUT] = {.name = "out", .type = TL_T_STRING, .flags = TL_REQUIRED, .doc = "output .png"},
-    [M_TITLE] = {.name = "title", .type = TL_T_STRING, .def_str = "", .doc = "title above the map"},
-    [M_CMAP] = {.name = "colormap", .type = TL_T_CHOICE, .def_str = "viridis", .choices = TL_COLORMAP_NAMES,
-                .doc = "colormap; rdbu and diverging are centred on 0 by default (diverging: blue < 0 < red)"},
-    [M_UNITS] = {.name = "units", .type = TL_T_STRING, .def_str = "", .doc = "colour-bar label, e.g. 'mA/cm²'"},
-    [M_RANGE] = {.name = "range", .type = TL_T_NUMBERS, .flags = TL_OPTIONAL,
-                 .doc = "{lo, hi} mapped to the ends of the colormap; default: finite min..max (±max|v| for diverging)"},
-    [M_COLOURS] = {.name = "colours", .type = TL_T_STRINGS, .flags = TL_OPTIONAL,
-                   .doc = "categorical mode: value k (0, 1, ...) drawn in colours[k+1], e.g. {'black', 'green'} for a "
-                          "contact map; a legend replaces the colour bar"},
-    [M_LABELS] = {.name = "labels", .type = TL_T_STRINGS, .flags = TL_OPTIONAL,
-                  .doc = "legend text, one per colour (categorical mode)"},
-    [M_NAN] = {.name = "nan_colour", .type = TL_T_STRING, .def_str = "white",
-               .doc = "colour of NaN pixels (no data); infinities take the end colours"},
-    [M_BAR] = {.name = "scale_bar", .type = TL_T_NUMBER, .unit = "µm", .def = -1, .min = -1, .max = 1e9,
-               .doc = "scale-bar length; -1: automatic (about a fifth of the width, none with axes); 0: none"},
-    [M_WIDTH] = {.name = "width", .type = TL_T_INT, .unit = "px", .def = 0, .min = 0, .max = 8000,
-                 .doc = "figure width; 0: from the map (small maps enlarged by an integer factor)"},
-    [M_HEIGHT] = {.name = "height", .type = TL_T_INT, .unit = "px", .def = 0, .min = 0, .max = 8000,
-                  .doc = "figure height; 0: from the map"},
-    [M_AXES] = {.name = "axes", .type = TL_T_BOOL, .def = 0, .doc = "x and y ticks in µm (mm above 2 mm) on the frame"},
-    [M_FONT] = {.name = "font_scale", .type = TL_T_NUMBER, .def = 1, .min = 0.25, .max = 4,
-                .doc = "multiplies every text size"},
+    MAP_OPTION_ARGS,
     {0},
 };
 
-static int run_show_map(const tl_value *a, tl_record *out, tl_error *err)
+static const tl_arg maps_args[] = {
+    [M_MAP] = {.name = "maps", .type = TL_T_VOLUME, .flags = TL_POSITIONAL | TL_REQUIRED,
+               .doc = "stack of maps, one panel per z (e.g. one contact map per scan), at most 64"},
+    MAP_OPTION_ARGS,
+    [M_TITLES] = {.name = "titles", .type = TL_T_STRINGS, .flags = TL_OPTIONAL,
+                  .doc = "one title per panel, e.g. {'0 h', '4 h (-8.9%)', ...}"},
+    [M_COLUMNS] = {.name = "columns", .type = TL_T_INT, .def = 0, .min = 0, .max = 64,
+                   .doc = "panels per row; 0: all in one row"},
+    {0},
+};
+
+static int run_maps(const tl_value *a, tl_record *out, tl_error *err, int stack)
 {
+    const char *who = stack ? "show_maps" : "show_map";
     int has_colours = a[M_COLOURS].set;
     tl_map_opts o = {
         .out = a[M_OUT].u.str, .title = a[M_TITLE].u.str,
@@ -214,12 +231,22 @@ static int run_show_map(const tl_value *a, tl_record *out, tl_error *err)
         .width = (int)a[M_WIDTH].u.i, .height = (int)a[M_HEIGHT].u.i, .axes = a[M_AXES].u.b,
         .font_scale = a[M_FONT].u.num,
     };
-    if (has_colours && o.ncolours == 0) return tl_err(err, "show_map: colours is empty");
-    if (get_range(&a[M_RANGE], "show_map", "range", o.range, &o.has_range, err)) return -1;
-    if (tl_show_map(a[M_MAP].u.vol, &o, err)) return -1;
-    if (tl_rec_string(out, "path", o.out)) return tl_err(err, "show_map: out of memory");
+    if (stack) {
+        if (a[M_TITLES].set) {
+            o.panel_titles = (const char *const *)a[M_TITLES].u.strs.v;
+            o.npanel_titles = a[M_TITLES].u.strs.n;
+        }
+        o.columns = (int)a[M_COLUMNS].u.i;
+    }
+    if (has_colours && o.ncolours == 0) return tl_err(err, "%s: colours is empty", who);
+    if (get_range(&a[M_RANGE], who, "range", o.range, &o.has_range, err)) return -1;
+    if ((stack ? tl_show_maps : tl_show_map)(a[M_MAP].u.vol, &o, err)) return -1;
+    if (tl_rec_string(out, "path", o.out)) return tl_err(err, "%s: out of memory", who);
     return 0;
 }
+
+static int run_show_map(const tl_value *a, tl_record *out, tl_error *err) { return run_maps(a, out, err, 0); }
+static int run_show_maps(const tl_value *a, tl_record *out, tl_error *err) { return run_maps(a, out, err, 1); }
 
 /* ---- tl.overlay ---- */
 
@@ -300,6 +327,15 @@ const tl_op tl_ops_plot[] = {
      .example = "tl.show_map(contact, {colours = {'black', 'green'}, labels = {'no contact', 'contact'},\n"
                 "             title = 'Top interface, 0 h', out = 'out/contact_top_0.png'})",
      .run = run_show_map},
+    {.name = "show_maps", .group = "plot", .summary = "A stack of maps side by side (one panel per z) to PNG",
+     .doc = "Like show_map for each z of a stack, in one figure: panels in a row (or 'columns' per row) with "
+            "their own titles, one shared colour scale (range over all panels) or categorical legend, and the "
+            "scale bar on the first panel. Made for seed 000 Fig. 4c,d: the contact map of one interface at "
+            "every scan, with the contact change in each panel's title.",
+     .args = maps_args, .rets = path_ret,
+     .example = "tl.show_maps(contact_stack, {colours = {'black', 'yellow'}, labels = {'no contact', 'contact'},\n"
+                "              titles = {'0 h', '4 h', '8 h', '12 h'}, out = 'out/fig4d.png'})",
+     .run = run_show_maps},
     {.name = "overlay", .group = "plot", .summary = "Segmentation drawn in colour over a grey slice, to PNG",
      .doc = "Draws a grey slice (window 'range', default its 0.5-99.5 percentiles) and blends each labelled "
             "pixel of 'mask' with its colour: (1 - alpha) grey + alpha colour, per channel, rounded (seed "
