@@ -43,6 +43,21 @@ T.case("two-axis plot, voltage and contact area", function()
   T.eq(w, 800); T.eq(h, 500)
 end)
 
+T.case("a real BioLogic .mpt: voltage and current on two axes", function()
+  local file = T.shared("mpt/yadg_gcpl.issue_226.I.mpt")
+  if not file then return end
+  local m = tl.read_mpt(file, { require = { "time/s", "Ewe/V", "I/mA" } })
+  local t, v, i = {}, {}, {}
+  for k = 1, m.rows do
+    t[k] = m.columns["time/s"][k] / 3600; v[k] = m.columns["Ewe/V"][k]; i[k] = m.columns["I/mA"][k]
+  end
+  local p = tl.plot { series = { { x = t, y = v, label = "Ewe" },
+    { x = t, y = i, label = "I", axis = "right", colour = "red", style = "dashed" } },
+    xlabel = "Time (h)", ylabel = "Ewe (V)", y2label = "I (mA)", out = path("mpt.png") }
+  local w, h = png_size(p)
+  T.eq(w, 900); T.eq(h, 600)
+end)
+
 T.case("pdf and svg by extension, with provenance sidecars", function()
   for _, ext in ipairs { "pdf", "svg" } do
     local p = tl.plot { series = { { y = { 1, 3, 2 } } }, out = path("v." .. ext) }

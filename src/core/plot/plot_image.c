@@ -55,7 +55,7 @@ static int do_layout(const tl_image_fig *f, layout *L, tl_error *err)
     if (f->colourbar) {
         size_t ul = f->units ? tl_utf8_len(f->units) : 0;
         mr = fmax(1.2 * px + 1.6 * px + 5.2 * px, 1.2 * px + 0.72 * px * (double)ul + 0.8 * px);
-        if (ul && mt + L->pt < 2.9 * px) mt = 2.9 * px - L->pt;
+        if (ul && mt + L->pt < 3.2 * px) mt = 3.2 * px - L->pt; /* room for a superscript */
     } else if (f->nlegend > 0) {
         size_t ll = 0;
         for (size_t i = 0; i < f->nlegend; i++) {
