@@ -488,6 +488,64 @@ START_TEST(test_overlay_blend)
 }
 END_TEST
 
+START_TEST(test_overlay_several_masks)
+{
+    make_tmpdir();
+    tl_error e;
+    tl_volume *s = map_2d(TL_F32, 20, 20, 1.0), *a = map_2d(TL_U8, 20, 20, 1.0), *b = map_2d(TL_U8, 20, 20, 1.0);
+    for (size_t y = 0; y < 20; y++)
+        for (size_t x = 0; x < 20; x++) {
+            tl_vol_put(s, 0, y, x, 0.5);
+            if (x < 12) tl_vol_put(a, 0, y, x, 1);
+            if (x >= 8) tl_vol_put(b, 0, y, x, 255); /* any nonzero value is inside */
+        }
+    const tl_volume *ms[2] = {a, b};
+    const char *cols[] = {"#ff0000", "#0000ff"};
+    tl_overlay_opts o = {.out = tmp_path("two.png"), .colours = cols, .ncolours = 2, .alpha = 1.0,
+                         .range = {0, 1}, .has_range = 1, .scale_bar_um = 0};
+    ck_assert_msg(tl_overlay_masks(s, ms, 2, &o, &e) == 0, "%s", e.msg);
+    image im = read_png(o.out);
+    /* 20 px map x 36 = 720: red on x < 8 (288 px), blue on top from x = 8 (432 px) */
+    int st = 0;
+    int nr = longest_run(&im, im.h / 2, (tl_rgb){255, 0, 0}, &st);
+    int nb = longest_run(&im, im.h / 2, (tl_rgb){0, 0, 255}, &st);
+    ck_assert_int_ge(nr, 286);
+    ck_assert_int_le(nr, 288);
+    ck_assert_int_ge(nb, 430);
+    ck_assert_int_le(nb, 432);
+    free(im.rgb);
+    /* default colours: red then cyan */
+    o.colours = NULL;
+    o.ncolours = 0;
+    o.out = tmp_path("default.png");
+    ck_assert_msg(tl_overlay_masks(s, ms, 2, &o, &e) == 0, "%s", e.msg);
+    im = read_png(o.out);
+    tl_rgb red, cyan;
+    tl_colour_parse("red", &red, &e);
+    tl_colour_parse("cyan", &cyan, &e);
+    ck_assert_int_ge(longest_run(&im, im.h / 2, red, &st), 286);
+    ck_assert_int_ge(longest_run(&im, im.h / 2, cyan, &st), 430);
+    free(im.rgb);
+    /* errors name the mask */
+    o.colours = cols;
+    o.ncolours = 1;
+    ck_assert_int_eq(tl_overlay_masks(s, ms, 2, &o, &e), -1);
+    ck_assert_msg(strstr(e.msg, "1 colours for 2 masks"), "%s", e.msg);
+    o.ncolours = 2;
+    tl_volume *c = map_2d(TL_U8, 20, 21, 1.0);
+    const tl_volume *bad[2] = {a, c};
+    ck_assert_int_eq(tl_overlay_masks(s, bad, 2, &o, &e), -1);
+    ck_assert_msg(strstr(e.msg, "masks[2]"), "%s", e.msg);
+    ck_assert_int_eq(tl_overlay_masks(s, bad, 0, &o, &e), -1);
+    ck_assert_msg(strstr(e.msg, "masks is empty"), "%s", e.msg);
+    tl_vol_unref(c);
+    tl_vol_unref(a);
+    tl_vol_unref(b);
+    tl_vol_unref(s);
+    remove_tmpdir();
+}
+END_TEST
+
 START_TEST(test_overlay_errors)
 {
     make_tmpdir();
@@ -913,6 +971,7 @@ Suite *suite_plot(void)
     tcase_add_test(c, test_maps_panels);
     tcase_add_test(c, test_map_errors);
     tcase_add_test(c, test_overlay_blend);
+    tcase_add_test(c, test_overlay_several_masks);
     tcase_add_test(c, test_overlay_errors);
     tcase_add_test(c, test_plot_two_axes_geometry);
     tcase_add_test(c, test_plot_deterministic_and_nan);

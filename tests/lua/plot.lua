@@ -95,6 +95,15 @@ T.case("overlay: red voids over a grey slice", function()
   for x = 5, 12 do m:set(15, x, 1) end
   local p = tl.overlay(s, m, { colour = "red", alpha = 0.6, out = path("fig3b.png") })
   T.ok(png_size(p))
+  -- several masks: voids and interphase, with a legend
+  local inter = tl.full(1, 30, 40, 0, { dtype = "u8", voxel_um = 1.7 })
+  for x = 1, 40 do inter:set(16, x, 1) end
+  p = tl.overlay(s, { masks = { m, inter }, colours = { "red", "cyan" }, labels = { "void", "interphase" },
+    out = path("two_masks.png") })
+  T.ok(png_size(p))
+  T.raises(function() tl.overlay(s, m, { masks = { inter }, out = path("x.png") }) end, "either mask")
+  T.raises(function() tl.overlay(s, { out = path("x.png") }) end, "either mask")
+  T.raises(function() tl.overlay(s, { masks = { m, 3 }, out = path("x.png") }) end, "masks[2]")
 end)
 
 T.case("errors name the problem", function()

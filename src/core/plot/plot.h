@@ -134,5 +134,10 @@ typedef struct tl_overlay_opts {
 } tl_overlay_opts;
 
 int tl_overlay(const tl_volume *slice, const tl_volume *mask, const tl_overlay_opts *opts, tl_error *err);
+/* Several masks (nonzero = inside), mask k drawn in colour k, later masks
+ * over earlier ones where they overlap. Without colours: red, cyan, yellow,
+ * green, magenta, orange, blue, purple. */
+int tl_overlay_masks(const tl_volume *slice, const tl_volume *const *masks, size_t nmasks,
+                     const tl_overlay_opts *opts, tl_error *err);
 
 #endif

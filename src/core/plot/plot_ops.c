@@ -250,15 +250,18 @@ static int run_show_maps(const tl_value *a, tl_record *out, tl_error *err) { ret
 
 /* ---- tl.overlay ---- */
 
-enum { O_SLICE, O_MASK, O_OUT, O_COLOUR, O_COLOURS, O_LABELS, O_ALPHA, O_RANGE, O_TITLE, O_BAR, O_WIDTH,
-       O_HEIGHT, O_FONT };
+enum { O_SLICE, O_MASK, O_MASKS, O_OUT, O_COLOUR, O_COLOURS, O_LABELS, O_ALPHA, O_RANGE, O_TITLE, O_BAR,
+       O_WIDTH, O_HEIGHT, O_FONT };
 
 static const tl_arg overlay_args[] = {
     [O_SLICE] = {.name = "slice", .type = TL_T_VOLUME, .flags = TL_POSITIONAL | TL_REQUIRED | TL_VOL_2D,
                  .doc = "grey 2D slice (nz = 1); NaN pixels are drawn black"},
-    [O_MASK] = {.name = "mask", .type = TL_T_VOLUME, .flags = TL_POSITIONAL | TL_REQUIRED | TL_VOL_2D,
+    [O_MASK] = {.name = "mask", .type = TL_T_VOLUME, .flags = TL_POSITIONAL | TL_OPTIONAL | TL_VOL_2D,
                 .dtypes = TL_DT_INT,
                 .doc = "label map of the slice's shape: 0 = nothing, k = drawn in colour k (a 0/1 mask uses 'colour')"},
+    [O_MASKS] = {.name = "masks", .type = TL_T_RECORD, .flags = TL_OPTIONAL,
+                 .doc = "instead of mask: an array of masks {voids, interphase, ...} (nonzero = inside), mask k in "
+                        "colours[k] (default red, cyan, yellow, ...), later masks over earlier ones"},
     [O_OUT] = {.name = "out", .type = TL_T_STRING, .flags = TL_REQUIRED, .doc = "output .png"},
     [O_COLOUR] = {.name = "colour", .type = TL_T_STRING, .def_str = "red",
                   .doc = "colour of label 1 when 'colours' is not given (name or #rrggbb)"},
@@ -296,7 +299,27 @@ static int run_overlay(const tl_value *a, tl_record *out, tl_error *err)
     };
     if (has_colours && o.ncolours == 0) return tl_err(err, "overlay: colours is empty");
     if (get_range(&a[O_RANGE], "overlay", "range", o.range, &o.has_range, err)) return -1;
-    if (tl_overlay(a[O_SLICE].u.vol, a[O_MASK].u.vol, &o, err)) return -1;
+    if (a[O_MASK].set == a[O_MASKS].set)
+        return tl_err(err, "overlay: give either mask (a label map) or masks (an array of masks)");
+    if (a[O_MASK].set) {
+        if (tl_overlay(a[O_SLICE].u.vol, a[O_MASK].u.vol, &o, err)) return -1;
+    } else {
+        const tl_record *r = a[O_MASKS].u.rec;
+        const tl_volume **ms = calloc(r->n ? r->n : 1, sizeof *ms);
+        if (!ms) return tl_err(err, "overlay: out of memory");
+        for (size_t i = 0; i < r->n; i++) {
+            if (r->vals[i].type != TL_T_VOLUME) {
+                free(ms);
+                return tl_err(err, "overlay: masks[%s] must be a volume, got %s", r->names[i],
+                              tl_type_name(r->vals[i].type));
+            }
+            ms[i] = r->vals[i].u.vol;
+        }
+        /* the binding gives a Lua array as keys "1".."n" in order */
+        int rc = tl_overlay_masks(a[O_SLICE].u.vol, ms, r->n, &o, err);
+        free(ms);
+        if (rc) return -1;
+    }
     if (tl_rec_string(out, "path", o.out)) return tl_err(err, "overlay: out of memory");
     return 0;
 }
@@ -340,10 +363,11 @@ const tl_op tl_ops_plot[] = {
      .doc = "Draws a grey slice (window 'range', default its 0.5-99.5 percentiles) and blends each labelled "
             "pixel of 'mask' with its colour: (1 - alpha) grey + alpha colour, per channel, rounded (seed "
             "000 Fig. 3b: interfacial voids in red). Several masks: give a label map (1 = voids, 2 = "
-            "interphase, ...) and one colour per label. A scale bar from the slice's voxel size, an "
-            "optional legend.",
+            "interphase, ...) and one colour per label, or an array of masks (masks = {...}; later ones on "
+            "top where they overlap). A scale bar from the slice's voxel size, an optional legend.",
      .args = overlay_args, .rets = path_ret,
-     .example = "tl.overlay(tl.slice(recon, 'z', 40), voids_slice, {colour = 'red', alpha = 0.6, out = 'out/fig3b.png'})",
+     .example = "tl.overlay(recon:slice('z', 40), voids:slice('z', 40), {colour = 'red', alpha = 0.6, out = 'out/fig3b.png'})\n"
+                "tl.overlay(s, {masks = {voids2d, interphase2d}, colours = {'red', 'cyan'}, labels = {'void', 'interphase'}, out = 'o.png'})",
      .run = run_overlay},
     {0},
 };

@@ -3,6 +3,8 @@
  * The mask is a label map: 0 is background, label k is drawn in colour k,
  * blended as (1 - alpha) * grey + alpha * colour. */
 #include <math.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -136,5 +138,43 @@ int tl_overlay(const tl_volume *slice, const tl_volume *mask, const tl_overlay_o
 done:
     free(cols);
     free(src);
+    return rc;
+}
+
+int tl_overlay_masks(const tl_volume *slice, const tl_volume *const *masks, size_t nmasks,
+                     const tl_overlay_opts *o, tl_error *err)
+{
+    static const char *defaults[] = {"red", "cyan", "yellow", "green", "magenta", "orange", "blue", "purple"};
+    const size_t ndefaults = sizeof defaults / sizeof defaults[0];
+    if (!slice) return tl_err(err, WHO ": slice is required");
+    if (nmasks == 0) return tl_err(err, WHO ": masks is empty (give one or more masks)");
+    if (nmasks > 255) return tl_err(err, WHO ": %zu masks is more than 255", nmasks);
+    if (o->ncolours && o->ncolours != nmasks)
+        return tl_err(err, WHO ": %zu colours for %zu masks (give one colour per mask)", o->ncolours, nmasks);
+    if (!o->ncolours && nmasks > ndefaults)
+        return tl_err(err, WHO ": %zu masks need colours (defaults exist for %zu)", nmasks, ndefaults);
+    char name[32];
+    for (size_t k = 0; k < nmasks; k++) {
+        snprintf(name, sizeof name, "masks[%zu]", k + 1);
+        if (!masks[k]) return tl_err(err, WHO ": %s is not a volume", name);
+        if (tl_vol_check_same_shape(slice, "slice", masks[k], name, err)) return tl_err_prefix(err, WHO ": ");
+        if (masks[k]->dtype == TL_F32 || masks[k]->dtype == TL_F64)
+            return tl_err(err, WHO ": %s must be an integer mask (u8, u16 or i32), got %s", name,
+                          tl_dtype_name(masks[k]->dtype));
+    }
+    tl_volume *labels = tl_vol_new(TL_U8, 1, slice->ny, slice->nx, err);
+    if (!labels) return tl_err_prefix(err, WHO ": ");
+    uint8_t *l = labels->data;
+    for (size_t k = 0; k < nmasks; k++)
+        for (size_t y = 0; y < slice->ny; y++)
+            for (size_t x = 0; x < slice->nx; x++)
+                if (tl_vol_get(masks[k], 0, y, x) != 0) l[y * slice->nx + x] = (uint8_t)(k + 1);
+    tl_overlay_opts oo = *o;
+    if (!oo.ncolours) {
+        oo.colours = defaults;
+        oo.ncolours = nmasks;
+    }
+    int rc = tl_overlay(slice, labels, &oo, err);
+    tl_vol_unref(labels);
     return rc;
 }
