@@ -125,6 +125,7 @@ START_TEST(test_conv_sweep)
         int p = (int)(tl_test_rand(&seed) % 3), d = 1 + (int)(tl_test_rand(&seed) % 2);
         int h = 5 + (int)(tl_test_rand(&seed) % 20), w = 5 + (int)(tl_test_rand(&seed) % 30);
         if (trial % 5 == 0) k = 1, s = 1, p = 0, d = 1;
+        if (trial % 7 == 3) cout = 512 + (int)(tl_test_rand(&seed) % 70); /* few pixels, many channels: shared im2col */
         cnn_layer L = layer(CNN_CONV, cin, cout, k, s, p, d);
         int oh = cnn_conv_out(h, k, s, p, d), ow = cnn_conv_out(w, k, s, p, d);
         if (oh < 1 || ow < 1) continue;

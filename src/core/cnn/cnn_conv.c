@@ -88,45 +88,45 @@ void cnn_work_release(cnn_work *w, float *p)
         if (w->blocks[i].p == p) { w->blocks[i].used = 0; return; }
 }
 
-/* Columns [p0, p0 + n) of the im2col matrix, rows r = (ci*kh + ky)*kw + kx. */
-static void im2col(const cnn_layer *L, const float *const *planes, int h, int w, int ow, size_t p0, size_t n, float *col)
+/* Rows [r0, r1) and columns [p0, p0 + n) of the im2col matrix, rows
+ * r = (ci*kh + ky)*kw + kx; col holds all rows of the n columns. */
+static void im2col(const cnn_layer *L, const float *const *planes, int h, int w, int ow, size_t p0, size_t n,
+                   float *col, size_t r0, size_t r1)
 {
-    size_t r = 0;
-    for (int ci = 0; ci < L->cin; ci++)
-        for (int ky = 0; ky < L->kh; ky++)
-            for (int kx = 0; kx < L->kw; kx++, r++) {
-                float *row = col + r * n;
-                size_t j = 0, p = p0;
-                while (j < n) {
-                    int oy = (int)(p / (size_t)ow), ox = (int)(p % (size_t)ow);
-                    int run = ow - ox;
-                    if ((size_t)run > n - j) run = (int)(n - j);
-                    int iy = oy * L->sh - L->ph + ky * L->dh;
-                    float *dst = row + j;
-                    if (iy < 0 || iy >= h) {
-                        memset(dst, 0, (size_t)run * sizeof *dst);
-                    } else {
-                        const float *src = planes[ci] + (size_t)iy * w;
-                        int ix0 = ox * L->sw - L->pw + kx * L->dw;
-                        if (L->sw == 1) {
-                            int a = ix0 < 0 ? -ix0 : 0, b = w - ix0;
-                            if (a > run) a = run;
-                            if (b > run) b = run;
-                            if (b < a) b = a;
-                            memset(dst, 0, (size_t)a * sizeof *dst);
-                            memcpy(dst + a, src + ix0 + a, (size_t)(b - a) * sizeof *dst);
-                            memset(dst + b, 0, (size_t)(run - b) * sizeof *dst);
-                        } else {
-                            for (int t = 0; t < run; t++) {
-                                int ix = ix0 + t * L->sw;
-                                dst[t] = ix >= 0 && ix < w ? src[ix] : 0.0f;
-                            }
-                        }
+    for (size_t r = r0; r < r1; r++) {
+        int ci = (int)(r / ((size_t)L->kh * L->kw)), ky = (int)(r / L->kw % L->kh), kx = (int)(r % L->kw);
+        float *row = col + r * n;
+        size_t j = 0, p = p0;
+        while (j < n) {
+            int oy = (int)(p / (size_t)ow), ox = (int)(p % (size_t)ow);
+            int run = ow - ox;
+            if ((size_t)run > n - j) run = (int)(n - j);
+            int iy = oy * L->sh - L->ph + ky * L->dh;
+            float *dst = row + j;
+            if (iy < 0 || iy >= h) {
+                memset(dst, 0, (size_t)run * sizeof *dst);
+            } else {
+                const float *src = planes[ci] + (size_t)iy * w;
+                int ix0 = ox * L->sw - L->pw + kx * L->dw;
+                if (L->sw == 1) {
+                    int a = ix0 < 0 ? -ix0 : 0, b = w - ix0;
+                    if (a > run) a = run;
+                    if (b > run) b = run;
+                    if (b < a) b = a;
+                    memset(dst, 0, (size_t)a * sizeof *dst);
+                    memcpy(dst + a, src + ix0 + a, (size_t)(b - a) * sizeof *dst);
+                    memset(dst + b, 0, (size_t)(run - b) * sizeof *dst);
+                } else {
+                    for (int t = 0; t < run; t++) {
+                        int ix = ix0 + t * L->sw;
+                        dst[t] = ix >= 0 && ix < w ? src[ix] : 0.0f;
                     }
-                    j += (size_t)run;
-                    p += (size_t)run;
                 }
             }
+            j += (size_t)run;
+            p += (size_t)run;
+        }
+    }
 }
 
 /* Pixel chunk: im2col block of about 1 MB (so it stays in L2), but at
@@ -164,14 +164,37 @@ void cnn_conv2d(const cnn_layer *L, const float *const *planes, int contiguous, 
     const int direct = contiguous && L->kh == 1 && L->kw == 1 && L->sh == 1 && L->sw == 1 && L->ph == 0 && L->pw == 0;
     const size_t nc = chunk_columns(K, total);
     const long nb = (long)((total + nc - 1) / nc);
-    /* few pixels (deep layers): also cut the output channels in blocks of >= 64 */
+    /* few pixels (deep layers): also cut the output channels, in blocks of
+     * >= 256 rows, since every GEMM call packs the whole im2col chunk again */
     long mb = 1;
-    if (nb < 8 && L->cout >= 128) {
+    if (nb < 8 && L->cout >= 512) {
         mb = (8 + nb - 1) / nb;
-        if (mb > L->cout / 64) mb = L->cout / 64;
+        if (mb > L->cout / 256) mb = L->cout / 256;
     }
     const int mstep = (int)((L->cout + mb - 1) / mb);
     const long ntasks = nb * mb;
+    float *shared = mb > 1 && !direct ? cnn_work_alloc(work, K * nc) : NULL;
+    if (shared) {
+        /* few pixels, many channels: build each chunk's im2col once (rows
+         * split between threads), then the channel blocks' GEMMs in parallel */
+        for (long b = 0; b < nb; b++) {
+            size_t p0 = (size_t)b * nc, n = total - p0 < nc ? total - p0 : nc;
+            const long rb = (long)((K + 63) / 64);
+#pragma omp parallel for schedule(static) if (!omp_in_parallel())
+            for (long r = 0; r < rb; r++)
+                im2col(L, planes, h, w, ow, p0, n, shared, (size_t)r * 64, (size_t)r * 64 + 64 < K ? (size_t)r * 64 + 64 : K);
+#pragma omp parallel for schedule(dynamic, 1) if (!omp_in_parallel())
+            for (long m = 0; m < mb; m++) {
+                int m0 = (int)m * mstep, m1 = m0 + mstep < L->cout ? m0 + mstep : L->cout;
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m1 - m0, (int)n, (int)K, 1.0f,
+                            L->weight + (size_t)m0 * K, (int)K, shared, (int)n, 0.0f,
+                            out + (size_t)m0 * total + p0, (int)total);
+                epilogue(L, out, total, m0, m1, p0, n);
+            }
+        }
+        cnn_work_release(work, shared);
+        return;
+    }
 #pragma omp parallel for schedule(dynamic, 1) if (ntasks > 1 && !omp_in_parallel())
     for (long t = 0; t < ntasks; t++) {
         size_t p0 = (size_t)(t / mb) * nc, n = total - p0 < nc ? total - p0 : nc;
@@ -184,7 +207,7 @@ void cnn_conv2d(const cnn_layer *L, const float *const *planes, int contiguous, 
         } else {
             float *col = cnn_work_get(work, K * n);
             if (!col) continue; /* work->failed is set: the caller reports it */
-            im2col(L, planes, h, w, ow, p0, n, col);
+            im2col(L, planes, h, w, ow, p0, n, col, 0, K);
             B = col;
             ldb = n;
         }

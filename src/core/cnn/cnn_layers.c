@@ -7,6 +7,7 @@
 
 #include <math.h>
 #include <omp.h>
+#include <string.h>
 
 void cnn_maxpool(const cnn_layer *L, const float *in, int c, int h, int w, float *out, int oh, int ow)
 {
@@ -56,13 +57,22 @@ void cnn_upsample(const cnn_layer *L, const float *in, int c, int h, int w, floa
     for (int ch = 0; ch < c; ch++) {
         const float *src = in + (size_t)ch * h * w;
         float *dst = out + (size_t)ch * oh * ow;
+        if (!L->bilinear) { /* build each output row once, copy it scale - 1 times */
+            const int s = L->scale;
+            for (int iy = 0; iy < h; iy++) {
+                const float *irow = src + (size_t)iy * w;
+                float *orow = dst + (size_t)iy * s * ow;
+                if (s == 2)
+                    for (int ix = 0; ix < w; ix++) orow[2 * ix] = orow[2 * ix + 1] = irow[ix];
+                else
+                    for (int ix = 0; ix < w; ix++)
+                        for (int k = 0; k < s; k++) orow[ix * s + k] = irow[ix];
+                for (int k = 1; k < s; k++) memcpy(orow + (size_t)k * ow, orow, (size_t)ow * sizeof *orow);
+            }
+            continue;
+        }
         for (int oy = 0; oy < oh; oy++) {
             float *orow = dst + (size_t)oy * ow;
-            if (!L->bilinear) {
-                const float *irow = src + (size_t)(oy / L->scale) * w;
-                for (int ox = 0; ox < ow; ox++) orow[ox] = irow[ox / L->scale];
-                continue;
-            }
             int y0, y1;
             float ly;
             bilinear_src(oy, h, oh, L->align_corners, sinv, &y0, &y1, &ly);
