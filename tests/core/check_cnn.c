@@ -194,6 +194,12 @@ START_TEST(test_pool_upsample_hand)
     cnn_upsample(&L, sm, 1, 2, 2, out, 4, 4);
     float e3[16] = {1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4};
     ck_floats(out, e3, 16, 0);
+    /* nearest x3 of a row [1, 2]: three rows of [1, 1, 1, 2, 2, 2] */
+    float r12[2] = {1, 2}, o3[18];
+    L.scale = 3;
+    cnn_upsample(&L, r12, 1, 1, 2, o3, 3, 6);
+    for (int i = 0; i < 18; i++) ck_assert_float_eq(o3[i], (i % 6) < 3 ? 1 : 2);
+    L.scale = 2;
     /* bilinear x2 of a row [0, 1]: PyTorch gives [0, 0.25, 0.75, 1] (align_corners=False) */
     float row[2] = {0, 1};
     L.bilinear = 1;

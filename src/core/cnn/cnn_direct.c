@@ -56,6 +56,42 @@ static void direct_rows(const cnn_layer *L, const float *const *planes, int h, i
     for (int b = 0; b < (L->cout + CB - 1) / CB; b++) {
     const int co0 = b * CB, nco = L->cout - co0 < CB ? L->cout - co0 : CB;
     const float *wb = L->wpack + (size_t)b * taps * CB;
+    if (nco <= 4) { /* e.g. a 2-class head: 4 channels x 4 vectors of pixels */
+        for (int oy = oy0; oy < oy1; oy++)
+            for (int ox0 = 0; ox0 < ow; ox0 += 4 * VW) {
+                v16 acc[4][4];
+                for (int c = 0; c < 4; c++) {
+                    float bv = L->bias && c < nco ? L->bias[co0 + c] : 0.0f;
+                    for (int q = 0; q < 4; q++) acc[c][q] = (v16){0} + bv;
+                }
+                const float *wp = wb;
+                for (int ci = 0; ci < L->cin; ci++)
+                    for (int ky = 0; ky < L->kh; ky++) {
+                        const float *r = pad + ((size_t)ci * nin + (oy - oy0) + ky * L->dh) * padw + ox0;
+                        for (int kx = 0; kx < L->kw; kx++, wp += CB) {
+#pragma GCC unroll 4
+                            for (int q = 0; q < 4; q++) {
+                                v16 x;
+                                memcpy(&x, r + kx * L->dw + q * VW, sizeof x);
+#pragma GCC unroll 4
+                                for (int c = 0; c < 4; c++) acc[c][q] += x * wp[c];
+                            }
+                        }
+                    }
+                for (int c = 0; c < nco; c++)
+                    for (int q = 0; q < 4 && ox0 + q * VW < ow; q++) {
+                        int n = ow - ox0 - q * VW < VW ? ow - ox0 - q * VW : VW;
+                        float *o = out + ((size_t)(co0 + c) * oh + oy) * ow + ox0 + q * VW;
+                        if (L->relu) {
+                            v16 z = {0};
+                            acc[c][q] = (v16)((v16i)acc[c][q] & (acc[c][q] > z));
+                        }
+                        if (n == VW) memcpy(o, &acc[c][q], sizeof acc[c][q]);
+                        else for (int j = 0; j < n; j++) o[j] = acc[c][q][j];
+                    }
+            }
+        continue;
+    }
     for (int oy = oy0; oy < oy1; oy++) {
         for (int ox0 = 0; ox0 < ow; ox0 += VW) {
             v16 acc[CB];
@@ -92,8 +128,8 @@ static void direct_rows(const cnn_layer *L, const float *const *planes, int h, i
 void cnn_conv_direct(const cnn_layer *L, const float *const *planes, int h, int w, float *out, int oh, int ow)
 {
     const int rows = 8, nrb = (oh + rows - 1) / rows;
-    /* a padded row holds every tap of the last (partial) vector */
-    const size_t padw = (size_t)((ow + VW - 1) / VW * VW + (L->kw - 1) * L->dw + 1);
+    /* a padded row holds every tap of the last (partial) group of 4 vectors */
+    const size_t padw = (size_t)((ow + 4 * VW - 1) / (4 * VW) * (4 * VW) + (L->kw - 1) * L->dw + 1);
     const size_t padn = (size_t)L->cin * ((rows - 1) + (L->kh - 1) * L->dh + 1) * padw;
     const long ntasks = nrb;
 #pragma omp parallel if (ntasks > 1 && !omp_in_parallel())

@@ -101,11 +101,13 @@ void cnn_affine(const float *scale, const float *shift, int relu, float *x, int 
 
 void cnn_relu(float *x, size_t n)
 {
+#pragma omp parallel for schedule(static) if (n > 65536 && !omp_in_parallel())
     for (size_t j = 0; j < n; j++) x[j] = x[j] > 0 ? x[j] : 0;
 }
 
 void cnn_add(const float *a, const float *b, float *out, size_t n, int relu)
 {
+#pragma omp parallel for schedule(static) if (n > 65536 && !omp_in_parallel())
     for (size_t j = 0; j < n; j++) {
         float v = a[j] + b[j];
         out[j] = relu && v < 0 ? 0 : v;
@@ -114,6 +116,7 @@ void cnn_add(const float *a, const float *b, float *out, size_t n, int relu)
 
 void cnn_softmax(float *x, int c, size_t hw)
 {
+#pragma omp parallel for schedule(static) if (hw > 16384 && !omp_in_parallel())
     for (size_t j = 0; j < hw; j++) {
         float m = x[j];
         for (int k = 1; k < c; k++) m = x[(size_t)k * hw + j] > m ? x[(size_t)k * hw + j] : m;
