@@ -78,7 +78,7 @@ static void naive_conv(const cnn_layer *L, const float *w, const float *b, const
 START_TEST(test_conv_hand)
 {
     /* 3x3 input 1..9, 2x2 kernel [[1, 0], [0, -1]], bias 0.5: out = a - d + 0.5 = -4 + 0.5 */
-    float in[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9}, w[4] = {1, 0, 0, -1}, b[1] = {0.5f}, out[4];
+    float in[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9}, w[4] = {1, 0, 0, -1}, b[1] = {0.5f}, out[9];
     cnn_layer L = layer(CNN_CONV, 1, 1, 2, 1, 0, 1);
     L.weight = w;
     L.bias = b;

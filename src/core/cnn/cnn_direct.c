@@ -21,7 +21,7 @@ typedef int v16i __attribute__((vector_size(VW * sizeof(int))));
 
 int cnn_direct_ok(const cnn_layer *L)
 {
-    return L->kind == CNN_CONV && L->sh == 1 && L->sw == 1 && (L->cout <= 64 || (size_t)L->cin * L->kh * L->kw <= 32);
+    return L->kind == CNN_CONV && L->sh == 1 && L->sw == 1 && (L->cout <= 128 || (size_t)L->cin * L->kh * L->kw <= 32);
 }
 
 /* Weights as (cout/CB blocks, cin, kh, kw, CB), zero for missing channels. */
