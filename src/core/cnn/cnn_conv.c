@@ -236,6 +236,23 @@ void cnn_convt2d(const cnn_layer *L, const float *in, int h, int w, float *out, 
     for (int co = 0; co < L->cout; co++) {
         float *o = out + (size_t)co * oh * ow;
         float b = L->bias ? L->bias[co] : 0.0f;
+        if (L->kh == L->sh && L->kw == L->sw && L->ph == 0 && L->pw == 0 && L->dh == 1 && L->dw == 1 &&
+            oh == h * L->sh && ow == w * L->sw) {
+            /* kernel = stride (the U-Net's 2x2 up): every output pixel has
+             * exactly one tap, so write rows in order instead of scattering */
+            for (int iy = 0; iy < h; iy++)
+                for (int ky = 0; ky < L->kh; ky++) {
+                    float *orow = o + (size_t)(iy * L->sh + ky) * ow;
+                    for (int kx = 0; kx < L->kw; kx++) {
+                        const float *crow = col + (((size_t)co * L->kh + ky) * L->kw + kx) * hw + (size_t)iy * w;
+                        for (int ix = 0; ix < w; ix++) {
+                            float v = b + crow[ix];
+                            orow[ix * L->sw + kx] = L->relu && v < 0 ? 0 : v;
+                        }
+                    }
+                }
+            continue;
+        }
         for (size_t j = 0; j < (size_t)oh * ow; j++) o[j] = b;
         for (int ky = 0; ky < L->kh; ky++)
             for (int kx = 0; kx < L->kw; kx++) {
