@@ -377,13 +377,13 @@ START_TEST(test_batchnorm_folding)
     ck_assert_msg(net != NULL, "%s", e.msg);
     ck_assert_int_eq(net->n_classes, 2);
     ck_assert_str_eq(net->class_names[1], "lithium");
-    ck_assert_uint_eq(net->nparams, 18 + 8 + 4 + 2);
+    ck_assert_uint_eq(net->nparams, 18 + 4 + 4 + 2); /* BN running statistics are not parameters */
     ck_assert_int_eq(net->layers[1].dead, 1); /* BN folded */
     ck_assert_int_eq(net->layers[2].dead, 1); /* ReLU fused */
     ck_assert_int_eq(net->layers[0].relu, 1);
     char desc[512];
     tl_cnn_describe(net, desc, sizeof desc);
-    ck_assert_msg(strstr(desc, "test net") && strstr(desc, "32 parameters") && strstr(desc, "pore, lithium"), "%s", desc);
+    ck_assert_msg(strstr(desc, "test net") && strstr(desc, "28 parameters") && strstr(desc, "pore, lithium"), "%s", desc);
     float in[4] = {0.5f, -1, 2, 0.25f}, w[18], ref[8];
     for (int i = 0; i < 18; i++) w[i] = (float)(i % 5) * 0.25f - 0.5f;
     float gamma[2] = {2, 0.5f}, beta[2] = {0.1f, -0.2f}, mean[2] = {0.3f, -0.4f}, var[2] = {4, 0.25f};

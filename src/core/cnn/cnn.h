@@ -51,6 +51,7 @@ typedef struct cnn_layer {
 
 typedef struct tl_cnn {
     char *path;
+    char *group;          /* HDF5 group of the network ("/" = the file) */
     char *architecture;   /* free text from the file ("resnet34-unet", ...) */
     int nlayers;
     cnn_layer *layers;
@@ -61,7 +62,7 @@ typedef struct tl_cnn {
     double in_min, in_max; /* x' = (x - in_min) / (in_max - in_min) */
     double *in_mean, *in_std; /* then (x' - mean[c]) / std[c], per input channel */
     int divisor;          /* input H and W must be multiples of this */
-    size_t nparams;       /* parameters as stored in the file (before folding) */
+    size_t nparams;       /* learnable parameters in the file (before folding; BN running stats excluded) */
     int *last_use;        /* per tensor: last layer index reading it */
     /* scratch kept between calls (tensor pools stay allocated and paged in);
      * taken by one tl_cnn_infer at a time, others make their own */

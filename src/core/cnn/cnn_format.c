@@ -283,8 +283,9 @@ static int read_layer(hid_t g, int index, cnn_layer *L, const int *chan, size_t 
         hsize_t bd[1] = {(hsize_t)cin};
         static const char *const names[4] = {"weight", "bias", "running_mean", "running_var"};
         float *p[4] = {0};
+        size_t stats = 0; /* running statistics are buffers, not parameters (as PyTorch counts) */
         for (int i = 0; i < 4; i++)
-            if (!(p[i] = read_weights(g, names[i], 1, bd, 0, nparams, c))) {
+            if (!(p[i] = read_weights(g, names[i], 1, bd, 0, i < 2 ? nparams : &stats, c))) {
                 for (int j = 0; j < i; j++) free(p[j]);
                 return -1;
             }
@@ -507,7 +508,8 @@ tl_cnn *tl_cnn_load_group(const char *path, const char *group, tl_error *err)
     tl_cnn *net = calloc(1, sizeof *net);
     int *chan = NULL;
     hid_t file = -1, f = -1, lg = -1;
-    if (!net || !(net->path = strdup(path))) {
+    if (!net || !(net->path = strdup(path)) || !(net->group = strdup(group))) {
+        if (net) free(net->path);
         free(net);
         tl_err(err, "cnn.load: out of memory");
         return NULL;
@@ -615,6 +617,7 @@ void tl_cnn_free(tl_cnn *net)
     free(net->cache);
     free(net->architecture);
     free(net->path);
+    free(net->group);
     free(net);
 }
 
@@ -625,8 +628,9 @@ void tl_cnn_describe(const tl_cnn *net, char *buf, size_t n)
         counts[net->layers[i].kind]++;
         live += !net->layers[i].dead;
     }
-    size_t k = (size_t)snprintf(buf, n, "cnn '%s': %s, %d input channel%s, %zu parameters, %d layers (%d after folding:",
-                                net->path, net->architecture ? net->architecture : "unnamed architecture",
+    size_t k = (size_t)snprintf(buf, n, "cnn '%s'%s%s: %s, %d input channel%s, %zu parameters, %d layers (%d after folding:",
+                                net->path, strcmp(net->group, "/") ? " group " : "", strcmp(net->group, "/") ? net->group : "",
+                                net->architecture ? net->architecture : "unnamed architecture",
                                 net->in_channels, net->in_channels == 1 ? "" : "s", net->nparams, net->nlayers, live);
     for (int t = 0; t < CNN_NKINDS && k < n; t++)
         if (counts[t]) k += (size_t)snprintf(buf + k, n - k, " %d %s", counts[t], kind_names[t]);
