@@ -7,7 +7,9 @@
 -- the same file. Rounds alternate PyTorch and tomolith (TL_BENCH_ROUNDS,
 -- default 3, of TL_BENCH_REPS runs each, default 3) and the best wall-clock
 -- time of each is kept, so that a load spike from other jobs on the machine
--- hits both; the load average is printed with every figure.
+-- hits both; the load average is printed with every figure. CPU time
+-- (all threads) is printed too: with 1 thread it is the fairer figure on a
+-- machine shared with other jobs, since it excludes time spent descheduled.
 -- Issue targets: no slower than PyTorch on the ResNet34-U-Net, >= 1.5x
 -- faster on the small U-Net. Without /usr/bin/python3 + torch, only
 -- tomolith's figures are printed (on exported files if present).
@@ -30,8 +32,8 @@ local function torch(arch, threads, path)
   local line = p and p:read("l")
   if p then p:close() end
   if not line then return nil end
-  local t, gflop = line:match("^torch %S+ %d+ %d+ (%S+) (%S+)")
-  return tonumber(t), tonumber(gflop)
+  local t, gflop, cpu = line:match("^torch %S+ %d+ %d+ (%S+) (%S+) (%S+)")
+  return tonumber(t), tonumber(gflop), tonumber(cpu)
 end
 
 local nets = {}
@@ -44,14 +46,15 @@ local function ours(path, threads)
   local before = tl.threads()
   tl.threads(threads)
   net:infer(v, { tile = size, overlap = 0 }) -- warm-up: pools, page faults
-  local best = math.huge
+  local best, best_cpu = math.huge, math.huge
   for _ = 1, reps do
-    local t0 = tl.clock()
+    local t0, c0 = tl.clock(), os.clock()
     net:infer(v, { tile = size, overlap = 0 })
     best = math.min(best, tl.clock() - t0)
+    best_cpu = math.min(best_cpu, os.clock() - c0)
   end
   tl.threads(before)
-  return best
+  return best, best_cpu
 end
 
 print(string.format("cnn bench: %d x %d slice, best of %d rounds x %d runs; load average before: %s", size, size,
@@ -59,19 +62,21 @@ print(string.format("cnn bench: %d x %d slice, best of %d rounds x %d runs; load
 for _, m in ipairs({ { "unet16", 1.5, "U-Net 4 levels, width 16" }, { "resnet34-unet", 1.0, "ResNet34-U-Net" } }) do
   for _, threads in ipairs({ 1, 2 }) do
     local path = dir .. "/" .. m[1] .. ".h5"
-    local tt, gflop, t = nil, nil, math.huge
+    local tt, gflop, tcpu, t, cpu = nil, nil, nil, math.huge, math.huge
     for _ = 1, rounds do
-      local a, g = torch(m[1], threads, path)
-      if a then tt, gflop = math.min(tt or math.huge, a), g end
+      local a, g, c = torch(m[1], threads, path)
+      if a then tt, gflop, tcpu = math.min(tt or math.huge, a), g, math.min(tcpu or math.huge, c) end
       local f = io.open(path)
       if not f then break end
       f:close()
-      t = math.min(t, ours(path, threads))
+      local w, wc = ours(path, threads)
+      t, cpu = math.min(t, w), math.min(cpu, wc)
     end
     if t < math.huge then
       if tt then
-        print(string.format("%-26s threads %d: tomolith %.3f s (%.0f GFLOP/s), pytorch %.3f s: %.2fx (target >= %.1fx) [load %s]",
-          m[3], threads, t, gflop / t, tt, tt / t, m[2], loadavg()))
+        print(string.format("%-26s threads %d: tomolith %.3f s (%.0f GFLOP/s), pytorch %.3f s: %.2fx (target >= %.1fx)" ..
+          "; CPU time %.3f vs %.3f s: %.2fx [load %s]",
+          m[3], threads, t, gflop / t, tt, tt / t, m[2], cpu, tcpu, tcpu / cpu, loadavg()))
       else
         print(string.format("%-26s threads %d: tomolith %.3f s (PyTorch unavailable)", m[3], threads, t))
       end
