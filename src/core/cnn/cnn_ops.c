@@ -65,7 +65,7 @@ static const tl_op cnn_methods[] = {
             "thread count. See docs/cnn.md.",
      .args = infer_args, .rets = infer_rets,
      .example = "local seg = net:infer(vol, {axis = \"z\", tile = 512, overlap = 32})\n"
-                "local pores = seg.labels:eq(1)",
+                "local pores = seg.labels:eq(0) -- class 0 = void/pore in the default model",
      .run = run_infer},
     {0},
 };
