@@ -132,6 +132,16 @@ T.case("compare: error metrics and mask overlap", function()
   T.raises(function() tl.compare(a, b, { mask = tl.full(1, 2, 3, 0, { dtype = "u8" }) }) end, "no voxel to compare")
 end)
 
+T.case("stack maps along z", function()
+  local a, b = tl.full(1, 2, 3, 1), tl.full(2, 2, 3, 2)
+  local s = tl.stack { a, b }
+  local nz = s:shape()
+  T.eq(nz, 3); T.eq(s:get(1, 2, 3), 1); T.eq(s:get(3, 1, 1), 2)
+  T.raises(function() tl.stack { a, tl.full(1, 3, 3) } end, "item 2 is (1, 3, 3) f32 but item 1 is (1, 2, 3) f32")
+  T.raises(function() tl.stack {} end, "no volumes given")
+  T.raises(function() tl.stack { a, 5 } end, "item 2 is not a volume (it is of type integer)")
+end)
+
 T.case("threads and clock", function()
   local n = tl.threads()
   T.ok(n >= 1)
