@@ -9,11 +9,13 @@
  *     interphase; the reducing side plates plating_efficiency of its
  *     charge as Li and grows interphase, which consumes Li;
  *  3. the pellet moves towards the stripping side, more at the centre
- *     (seed 000 Fig. 5b): u = ratio * mean(Li lost) * (1.5 - (r/R)^2);
- *  4. each collector follows `replenish` of the mean free space opened at
- *     its electrode; where the local free space exceeds that, a void
+ *     (seed 000 Fig. 5b): u = ratio * mean(Li lost) * (1.2 - 0.4 (r/R)^2);
+ *  4. each collector follows a share of the mean free space opened at its
+ *     electrode (`replenish` at the stripping side, `replenish_plating`
+ *     at the other); where the local free space exceeds that, a void
  *     opens or grows at the interface, where it is less, voids close and
- *     Li creeps away (seed 000 Fig. 3b, c, d). */
+ *     Li creeps away (seed 000 Fig. 3b, c, d). Gaps thinner than half a
+ *     voxel close too: creep under stack pressure, and below resolution. */
 #include "phantom.h"
 #include "rng.h"
 
@@ -36,7 +38,8 @@ void tl_ph_step_defaults(tl_ph_step_opts *s)
     s->li_per_interphase = 0.5;
     s->hotspot_strength = 0.5;
     s->hotspot_length_um = 15;
-    s->replenish = 0.6;
+    s->replenish = 0.75;
+    s->replenish_plating = 1.0;
     s->displacement_ratio = 0.4;
     s->seed = 1;
 }
@@ -124,7 +127,7 @@ tl_ph_cell *tl_ph_evolve(const tl_ph_cell *c0, const tl_ph_step_opts *s, tl_erro
             size_t i = y * o->nx + x;
             double dy = ((double)y + 0.5) * o->voxel_um - c->cy_um, dx = ((double)x + 0.5) * o->voxel_um - c->cx_um;
             double rr = (dy * dy + dx * dx) / (c->radius_um * c->radius_um);
-            c->u_step[i] = c->inside[i] ? (float)(dir * s->displacement_ratio * lost_mean * (1.5 - (rr > 1 ? 1 : rr))) : 0.0f;
+            c->u_step[i] = c->inside[i] ? (float)(dir * s->displacement_ratio * lost_mean * (1.2 - 0.4 * (rr > 1 ? 1 : rr))) : 0.0f;
         }
     /* 4. per electrode: free space, collector follow-up, voids */
     for (int e = 0; e < 2; e++) {
@@ -142,14 +145,14 @@ tl_ph_cell *tl_ph_evolve(const tl_ph_cell *c0, const tl_ph_step_opts *s, tl_erro
             free_sp[i] = gap - li1;
             opened += free_sp[i] - c0->void_h[e][i];
         }
-        double follow = s->replenish * opened / (double)c->n_inside;
+        double follow = (e == es ? s->replenish : s->replenish_plating) * opened / (double)c->n_inside;
         if (follow < 0) follow = 0;
         c->collector_shift[e] = follow;
         c->collector[e] += e == 0 ? follow : -follow;
         for (size_t i = 0; i < m; i++) {
             if (!c->inside[i]) continue;
             double v = free_sp[i] - follow;
-            c->void_h[e][i] = (float)(v > 0 ? v : 0);
+            c->void_h[e][i] = (float)(v >= 0.5 * o->voxel_um ? v : 0);
             c->interphase[e][i] = (float)(c->interphase[e][i] + dW[e][i]);
         }
         free(free_sp);

@@ -56,7 +56,8 @@ typedef struct tl_ph_step_opts {
     double li_per_interphase;       /* µm of Li consumed per µm of interphase grown */
     double hotspot_strength;        /* log-normal std of the local current */
     double hotspot_length_um;       /* correlation length of hot spots */
-    double replenish;               /* 0..1: how much of the mean loss the collector follows */
+    double replenish;               /* 0..1: share of the mean opened space the stripping side's collector follows */
+    double replenish_plating;       /* the same at the reducing side */
     double displacement_ratio;      /* mean pellet displacement / mean stripped Li */
     uint64_t seed;
 } tl_ph_step_opts;

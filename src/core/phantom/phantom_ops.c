@@ -67,33 +67,6 @@ static const tl_ret labels_ret[] = {{.name = "labels", .type = TL_T_VOLUME, .doc
 static const tl_ret truth_ret[] = {{.name = "truth", .type = TL_T_RECORD, .doc = "the scan's table (contact_area_top_mm2, void_volume_top_um3, li_volume_top_um3, interphase_mean_thickness_top_um, porosity, stack_thickness_um, ...) and maps (contact_top, li_thickness_top, current_density_top, void_height_top, displacement_z, ...); see docs/phantom.md"}, {0}};
 static const tl_ret path_ret[] = {{.name = "path", .type = TL_T_STRING, .doc = "the file written"}, {0}};
 
-static const tl_op cell_methods[] = {
-    {.name = "mu", .group = "phantom", .summary = "Attenuation volume of a phantom cell (1/cm)",
-     .doc = "Rasterises the cell: each voxel holds the attenuation of the layers it overlaps along z (exact "
-            "partial volume at interfaces) or of the pore/impurity its centre lies in.",
-     .args = cell_only_args, .rets = mu_ret, .example = "mu = cell:mu()", .run = run_mu, .flags = TL_OP_METHOD},
-    {.name = "labels", .group = "phantom", .summary = "Label volume of a phantom cell (u8)",
-     .doc = "Each voxel gets the phase holding its centre: 0 background, 1 void, 2 li, 3 interphase, "
-            "4 electrolyte, 5 pore, 6 steel, 7 impurity.",
-     .args = cell_only_args, .rets = labels_ret, .example = "lab = cell:labels()", .run = run_labels, .flags = TL_OP_METHOD},
-    {.name = "truth", .group = "phantom", .summary = "Ground truth of a phantom scan: table and maps",
-     .doc = "Contact per interface by seed 000's rule (no void among the `depth` Li-edge voxels next to the "
-            "pellet), areas in mm², volumes in µm³ counted on the labels, exact Li thickness maps (µm), the "
-            "local current density of the step that made this scan (mA/cm², 0 without contact), the pellet "
-            "displacement along z (µm, this step and since scan 0).",
-     .args = truth_args, .rets = truth_ret, .example = "t = cell:truth(); print(t.contact_area_top_mm2)",
-     .run = run_truth, .flags = TL_OP_METHOD},
-    {.name = "write_truth", .group = "phantom", .summary = "Write a phantom scan's ground truth to HDF5",
-     .doc = "/labels (u8, with legend and mu attributes), /maps/<name> (2-D, as in truth()), "
-            "/table/<name> (one number each), and tomolith_provenance on the root group.",
-     .args = write_truth_args, .rets = path_ret, .example = "cell:write_truth('scan0_truth.h5')",
-     .run = run_write_truth, .flags = TL_OP_METHOD},
-    {0},
-};
-
-const tl_class tl_class_phantom_cell = {
-    .name = "phantom_cell", .free = cell_free, .describe = cell_describe, .methods = cell_methods,
-};
 
 /* ---- phantom.cell ---- */
 
@@ -163,7 +136,7 @@ static const tl_ret cell_ret[] = {{.name = "cell", .type = TL_T_OBJECT, .cls = &
 
 /* ---- phantom.evolve ---- */
 
-enum { E_CELL, E_J, E_DT, E_STRIP, E_LIFRAC, E_PLATE, E_INTER, E_LIPER, E_HOT, E_HOTLEN, E_REPL, E_DISP, E_SEED };
+enum { E_CELL, E_J, E_DT, E_STRIP, E_LIFRAC, E_PLATE, E_INTER, E_LIPER, E_HOT, E_HOTLEN, E_REPL, E_REPLP, E_DISP, E_SEED };
 
 static int run_evolve(const tl_value *a, tl_record *out, tl_error *err)
 {
@@ -179,6 +152,7 @@ static int run_evolve(const tl_value *a, tl_record *out, tl_error *err)
     s.hotspot_strength = a[E_HOT].u.num;
     s.hotspot_length_um = a[E_HOTLEN].u.num;
     s.replenish = a[E_REPL].u.num;
+    s.replenish_plating = a[E_REPLP].u.num;
     s.displacement_ratio = a[E_DISP].u.num;
     s.seed = (uint64_t)a[E_SEED].u.i;
     tl_ph_cell *c = tl_ph_evolve(cell_of(&a[E_CELL]), &s, err);
@@ -198,8 +172,9 @@ static const tl_arg evolve_args[] = {
     [E_LIPER] = {.name = "li_per_interphase", .type = TL_T_NUMBER, .def = 0.5, .min = 0, .max = 100, .doc = "µm of Li consumed per µm of interphase grown"},
     [E_HOT] = {.name = "hotspot_strength", .type = TL_T_NUMBER, .def = 0.5, .min = 0, .max = 5, .doc = "log-normal std of the local current density (hot spots)"},
     [E_HOTLEN] = {.name = "hotspot_length", .type = TL_T_NUMBER, .def = 15, .min = 0, .max = 1e5, .unit = "µm", .doc = "correlation length of the hot spots"},
-    [E_REPL] = {.name = "replenish", .type = TL_T_NUMBER, .def = 0.6, .min = 0, .max = 1, .doc = "share of the mean opened space that the collector follows (creep); the rest becomes void where stripping is fastest"},
-    [E_DISP] = {.name = "displacement_ratio", .type = TL_T_NUMBER, .def = 0.4, .min = 0, .max = 10, .doc = "mean pellet displacement / mean stripped Li thickness; 1.5x at the centre, 0.5x at the rim"},
+    [E_REPL] = {.name = "replenish", .type = TL_T_NUMBER, .def = 0.75, .min = 0, .max = 1, .doc = "share of the mean space opened at the stripping electrode that its collector follows (creep); the rest becomes void where stripping is fastest"},
+    [E_REPLP] = {.name = "replenish_plating", .type = TL_T_NUMBER, .def = 1, .min = 0, .max = 1, .doc = "the same at the reducing electrode"},
+    [E_DISP] = {.name = "displacement_ratio", .type = TL_T_NUMBER, .def = 0.4, .min = 0, .max = 10, .doc = "mean pellet displacement / mean stripped Li thickness; 1.2x that at the centre, 0.8x at the rim"},
     [E_SEED] = {.name = "seed", .type = TL_T_INT, .def = 1, .min = 0, .max = 9007199254740991.0, .doc = "seed of the hot-spot field"},
     {0},
 };
@@ -267,6 +242,37 @@ static const tl_ret project_ret[] = {
     {0},
 };
 
+static const tl_op cell_methods[] = {
+    {.name = "evolve", .group = "phantom", .summary = "Next scan of this cell (same as phantom.evolve)",
+     .doc = "cell:evolve{...} is tl.phantom.evolve(cell, {...}); see phantom.evolve.",
+     .args = evolve_args, .rets = cell_ret, .example = "cell1 = cell:evolve{strip = 'top'}", .run = run_evolve, .flags = TL_OP_METHOD},
+    {.name = "mu", .group = "phantom", .summary = "Attenuation volume of a phantom cell (1/cm)",
+     .doc = "Rasterises the cell: each voxel holds the attenuation of the layers it overlaps along z (exact "
+            "partial volume at interfaces) or of the pore/impurity its centre lies in.",
+     .args = cell_only_args, .rets = mu_ret, .example = "mu = cell:mu()", .run = run_mu, .flags = TL_OP_METHOD},
+    {.name = "labels", .group = "phantom", .summary = "Label volume of a phantom cell (u8)",
+     .doc = "Each voxel gets the phase holding its centre: 0 background, 1 void, 2 li, 3 interphase, "
+            "4 electrolyte, 5 pore, 6 steel, 7 impurity.",
+     .args = cell_only_args, .rets = labels_ret, .example = "lab = cell:labels()", .run = run_labels, .flags = TL_OP_METHOD},
+    {.name = "truth", .group = "phantom", .summary = "Ground truth of a phantom scan: table and maps",
+     .doc = "Contact per interface by seed 000's rule (no void among the `depth` Li-edge voxels next to the "
+            "pellet), areas in mm², volumes in µm³ counted on the labels, exact Li thickness maps (µm), the "
+            "local current density of the step that made this scan (mA/cm², 0 without contact), the pellet "
+            "displacement along z (µm, this step and since scan 0).",
+     .args = truth_args, .rets = truth_ret, .example = "t = cell:truth(); print(t.contact_area_top_mm2)",
+     .run = run_truth, .flags = TL_OP_METHOD},
+    {.name = "write_truth", .group = "phantom", .summary = "Write a phantom scan's ground truth to HDF5",
+     .doc = "/labels (u8, with legend and mu attributes), /maps/<name> (2-D, as in truth()), "
+            "/table/<name> (one number each), and tomolith_provenance on the root group.",
+     .args = write_truth_args, .rets = path_ret, .example = "cell:write_truth('scan0_truth.h5')",
+     .run = run_write_truth, .flags = TL_OP_METHOD},
+    {0},
+};
+
+const tl_class tl_class_phantom_cell = {
+    .name = "phantom_cell", .free = cell_free, .describe = cell_describe, .methods = cell_methods,
+};
+
 const tl_op tl_ops_phantom[] = {
     {.name = "phantom.cell", .group = "phantom", .summary = "Synthetic Li | solid electrolyte | Li cell with ground truth",
      .doc = "A cylindrical cell along z: steel collectors at both ends, two Li electrodes, the electrolyte pellet "
@@ -286,7 +292,7 @@ const tl_op tl_ops_phantom[] = {
             "most at the centre. The input cell is unchanged.",
      .args = evolve_args, .rets = cell_ret,
      .example = "cell1 = tl.phantom.evolve(cell, {current_density_mA_cm2 = 4, duration_s = 3600, strip = 'top'})",
-     .run = run_evolve, .flags = TL_OP_METHOD},
+     .run = run_evolve},
     {.name = "project", .group = "phantom", .summary = "Simulated parallel-beam scan of an attenuation volume",
      .doc = "Projections over the given angles about z through the volume centre; each detector pixel averages "
             "`subrays` rays traced exactly through the voxels (Siddon), so it is not the adjoint of a gridding "
