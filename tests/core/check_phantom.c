@@ -131,12 +131,36 @@ START_TEST(test_siddon_exact)
         double ox = sp * cos(th), oy = sp * sin(th), dx = -sin(th), dy = cos(th);
         for (size_t y = 0; y < ny; y++)
             for (size_t x = 0; x < nx; x++) {
-                double x0 = ((double)x - 0.5 * (double)nx) * v, y0 = ((double)y - 0.5 * (double)ny) * v;
+                double x0 = ((double)x - (double)(nx / 2) - 0.5) * v, y0 = ((double)y - (double)(ny / 2) - 0.5) * v;
                 want += img[y * nx + x] * clip_len(ox, oy, dx, dy, x0, x0 + v, y0, y0 + v);
             }
         ck_assert_msg(fabs(got - want) <= 1e-9 * (1 + want), "trial %d theta %g s %g: %.15g vs %.15g", trial, th, sp, got, want);
     }
     free(img);
+}
+END_TEST
+
+/* The documented convention: voxel (iy, ix) at theta = 0 lands in column
+ * ix, at theta = 90° in column iy; the axis is the centre of voxel (n/2, n/2). */
+START_TEST(test_geometry_convention)
+{
+    tl_error e;
+    for (size_t n = 8; n <= 9; n++) {
+        tl_volume *mu = tl_vol_new(TL_F32, 1, n, n, &e);
+        tl_vol_set_voxel(mu, 2.0, 2.0, 2.0);
+        tl_vol_put(mu, 0, 2, 6, 10.0); /* iy = 2, ix = 6 */
+        double th[4] = {0, 90, 180, 270};
+        float p[4 * 9];
+        ck_assert_int_eq(tl_project_lines(mu, th, 0, 4, n, 4, p, &e), 0);
+        size_t want[4] = {6, 2, 0, 0};
+        want[2] = 2 * (n / 2) - 6; /* mirrored about the axis column n/2 */
+        want[3] = 2 * (n / 2) - 2;
+        for (int a = 0; a < 4; a++)
+            for (size_t u = 0; u < n; u++)
+                ck_assert_msg(fabs(p[a * n + u] - (u == want[a] ? 10.0 * 2.0 * 1e-4 : 0.0)) < 1e-9,
+                              "n %zu theta %g column %zu: %g", n, th[a], u, p[a * n + u]);
+        tl_vol_unref(mu);
+    }
 }
 END_TEST
 
@@ -156,7 +180,7 @@ static void check_analytic(const tl_ellipse *el, double tol)
         double t = th[a] * M_PI / 180, c = el->cx * cos(t) + el->cy * sin(t), g = t - el->phi_deg * M_PI / 180;
         double A = sqrt(el->a * el->a * cos(g) * cos(g) + el->b * el->b * sin(g) * sin(g));
         for (size_t u = 0; u < nc; u++) {
-            double s0 = ((double)u - 0.5 * (double)nc) * v;
+            double s0 = ((double)u - (double)(nc / 2) - 0.5) * v;
             if (fabs(s0 - c) > 0.9 * A || fabs(s0 + v - c) > 0.9 * A) continue;
             double rel = fabs(p[a * nc + u] - r[a * nc + u]) / r[a * nc + u];
             if (rel > worst) worst = rel;
@@ -203,8 +227,8 @@ START_TEST(test_radon_disk_voxels)
             int in = 0;
             for (int j = 0; j < ss; j++)
                 for (int i = 0; i < ss; i++) {
-                    double px = ((double)x + (i + 0.5) / ss - 0.5 * (double)n) * v - disk.cx;
-                    double py = ((double)y + (j + 0.5) / ss - 0.5 * (double)n) * v - disk.cy;
+                    double px = ((double)x - (double)(n / 2) - 0.5 + (i + 0.5) / ss) * v - disk.cx;
+                    double py = ((double)y - (double)(n / 2) - 0.5 + (j + 0.5) / ss) * v - disk.cy;
                     in += px * px + py * py < disk.a * disk.a;
                 }
             for (size_t z = 0; z < nz; z++) M[(z * n + y) * n + x] = (float)(disk.mu * in / (ss * ss));
@@ -221,7 +245,7 @@ START_TEST(test_radon_disk_voxels)
     for (size_t a = 0; a < na; a++) {
         double t = th[a] * M_PI / 180, c = disk.cx * cos(t) + disk.cy * sin(t);
         for (size_t u = 0; u < n; u++) {
-            double s0 = ((double)u - 0.5 * (double)n) * v;
+            double s0 = ((double)u - (double)(n / 2) - 0.5) * v;
             if (fabs(s0 - c) > 0.9 * disk.a || fabs(s0 + v - c) > 0.9 * disk.a) continue;
             for (size_t z = 0; z < nz; z++) ck_assert_float_eq(p[(a * nz + z) * n + u], p[(a * nz) * n + u]);
             rel[k++] = fabs(p[(a * nz) * n + u] - r[a * n + u]) / r[a * n + u];
@@ -551,6 +575,7 @@ Suite *suite_phantom(void)
     tcase_add_test(t, test_targets_small);
     tcase_add_test(t, test_contact_rule);
     tcase_add_test(t, test_siddon_exact);
+    tcase_add_test(t, test_geometry_convention);
     tcase_add_test(t, test_radon_disk_analytic);
     tcase_add_test(t, test_radon_ellipse_analytic);
     tcase_add_test(t, test_radon_disk_voxels);

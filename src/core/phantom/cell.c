@@ -346,8 +346,9 @@ tl_ph_cell *tl_ph_cell_new(const tl_ph_cell_opts *o, tl_error *err)
         return NULL;
     }
     c->radius_um = 0.5 * diam;
-    c->cy_um = 0.5 * (double)o->ny * o->voxel_um;
-    c->cx_um = 0.5 * (double)o->nx * o->voxel_um;
+    /* the cell's axis is the rotation axis of tl.project: centre of voxel (ny/2, nx/2) */
+    c->cy_um = ((double)(o->ny / 2) + 0.5) * o->voxel_um;
+    c->cx_um = ((double)(o->nx / 2) + 0.5) * o->voxel_um;
     c->inside = calloc(m, 1);
     int bad = !c->inside;
     for (int e = 0; e < 2; e++) {

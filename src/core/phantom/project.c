@@ -17,7 +17,9 @@ size_t tl_siddon_2d(size_t ny, size_t nx, double v, double theta, double s, size
 {
     double c = cos(theta), sn = sin(theta);
     double ox = s * c, oy = s * sn, dx = -sn, dy = c;
-    double xmin = -0.5 * (double)nx * v, xmax = -xmin, ymin = -0.5 * (double)ny * v, ymax = -ymin;
+    /* voxel ix is centred on (ix - nx/2) v, nx/2 rounded down (TomoPy's convention) */
+    double xmin = (-(double)(nx / 2) - 0.5) * v, xmax = xmin + (double)nx * v;
+    double ymin = (-(double)(ny / 2) - 0.5) * v, ymax = ymin + (double)ny * v;
     double tmin = -INFINITY, tmax = INFINITY;
     /* slab clipping of the line against the grid's box */
     if (fabs(dx) > 1e-15) {
@@ -100,7 +102,7 @@ int tl_project_lines(const tl_volume *mu, const double *theta_deg, size_t a0, si
             double th = theta_deg[a] * M_PI / 180.0;
             size_t nt = 0;
             for (size_t j = 0; j < nsub; j++) {
-                double s = ((double)u + ((double)j + 0.5) / (double)nsub - 0.5 * (double)ncols) * v;
+                double s = ((double)u - (double)(ncols / 2) - 0.5 + ((double)j + 0.5) / (double)nsub) * v;
                 size_t ns = tl_siddon_2d(ny, nx, v, th, s, idx, len);
                 for (size_t k = 0; k < ns; k++) {
                     if (!nonzero[idx[k]]) continue;
@@ -143,7 +145,7 @@ void tl_project_ellipses(const tl_ellipse *e, size_t ne, const double *theta_deg
         for (size_t u = 0; u < ncols; u++) {
             double p = 0;
             for (size_t j = 0; j < nsub; j++) {
-                double s = ((double)u + ((double)j + 0.5) / (double)nsub - 0.5 * (double)ncols) * v;
+                double s = ((double)u - (double)(ncols / 2) - 0.5 + ((double)j + 0.5) / (double)nsub) * v;
                 for (size_t k = 0; k < ne; k++) p += e[k].mu * ellipse_chord(&e[k], th, s) * 1e-4;
             }
             out[a * ncols + u] = p / (double)nsub;
@@ -165,7 +167,7 @@ void tl_radon_ellipses_pixel(const tl_ellipse *e, size_t ne, const double *theta
     for (size_t a = 0; a < n_theta; a++) {
         double th = theta_deg[a] * M_PI / 180.0;
         for (size_t u = 0; u < ncols; u++) {
-            double s0 = ((double)u - 0.5 * (double)ncols) * v, s1 = s0 + v, p = 0;
+            double s0 = ((double)u - (double)(ncols / 2) - 0.5) * v, s1 = s0 + v, p = 0;
             for (size_t k = 0; k < ne; k++) {
                 double c = e[k].cx * cos(th) + e[k].cy * sin(th);
                 double g = th - e[k].phi_deg * M_PI / 180.0;

@@ -1,14 +1,15 @@
 /* project.h — parallel-beam forward projection of a voxel volume.
  *
  * Geometry (also in docs/phantom.md): z is the rotation axis and detector
- * rows are z-slices. In a slice, voxel (iy, ix) covers
- * x in [(ix - nx/2) v, (ix + 1 - nx/2) v], y likewise, so the rotation
- * axis passes through the centre of the volume. The projection at angle
- * theta integrates along (-sin theta, cos theta) the line
+ * rows are z-slices. In a slice, voxel (iy, ix) is centred on
+ * x = (ix - nx/2) v, y = (iy - ny/2) v (integer division, as TomoPy and
+ * the recon module place the axis), so the rotation axis passes through
+ * the centre of voxel (ny/2, nx/2). The projection at angle theta
+ * integrates along (-sin theta, cos theta) the line
  *     x cos(theta) + y sin(theta) = s,
- * and detector column u covers s in [(u - ncols/2) v, (u + 1 - ncols/2) v]
- * (at theta = 0 a column sums over y at fixed x; column u sees voxel
- * column x = u when ncols = nx). Each detector pixel is the average of
+ * and detector column u is centred on s = (u - ncols/2) v: the rotation
+ * centre is column ncols/2 (at theta = 0 a column sums over y at fixed x;
+ * column u sees voxel column x = u when ncols = nx). Each detector pixel is the average of
  * `nsub` parallel sub-rays evenly spread across it; each sub-ray's
  * integral is exact through the voxels (Siddon: the ray's intersection
  * length with every voxel it crosses). This is not the adjoint of any
