@@ -102,6 +102,7 @@ T.case("bad input names the argument", function()
   T.raises(function() c:evolve{strip = "middle"} end, "strip")
   T.raises(function() c:evolve{duration_s = 0} end, "duration_s")
   T.raises(function() tl.project(c:labels()) end, "f32")
+  T.raises(function() tl.project(c:mu(), {photons = 64000, n_angles = 2}) end, "saturate")
   T.raises(function() tl.project(c:mu(), {path = "/nonexistent-dir/x.h5", n_angles = 2}) end, "nonexistent-dir")
 end)
 

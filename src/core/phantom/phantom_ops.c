@@ -220,7 +220,7 @@ static const tl_arg project_args[] = {
     [P_NANG] = {.name = "n_angles", .type = TL_T_INT, .def = 360, .min = 1, .max = 100000, .doc = "number of evenly spaced angles when angles is absent (2-BM: 1500)"},
     [P_COLS] = {.name = "columns", .type = TL_T_INT, .def = 0, .min = 0, .max = 100000, .unit = "pixels", .doc = "detector columns (pixel = voxel); 0 = nx"},
     [P_SUB] = {.name = "subrays", .type = TL_T_INT, .def = 4, .min = 1, .max = 64, .doc = "exact rays per detector pixel, spread evenly across it"},
-    [P_PHOT] = {.name = "photons", .type = TL_T_NUMBER, .def = 20000, .min = 0, .max = 1e9, .flags = TL_MIN_EXCL, .unit = "counts", .doc = "mean flat-field counts per pixel (counts above 65535 clip)"},
+    [P_PHOT] = {.name = "photons", .type = TL_T_NUMBER, .def = 20000, .min = 0, .max = 65535, .flags = TL_MIN_EXCL, .unit = "counts", .doc = "mean flat-field counts per pixel; with gains and dark it must stay below the u16 range (checked)"},
     [P_DARKC] = {.name = "dark_counts", .type = TL_T_NUMBER, .def = 100, .min = 0, .max = 60000, .unit = "counts", .doc = "mean dark counts, added to every frame"},
     [P_NFLAT] = {.name = "n_flat", .type = TL_T_INT, .def = 10, .min = 1, .max = 10000, .doc = "flat-field frames (/exchange/data_white)"},
     [P_NDARK] = {.name = "n_dark", .type = TL_T_INT, .def = 10, .min = 1, .max = 10000, .doc = "dark frames (/exchange/data_dark)"},

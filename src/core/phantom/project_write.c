@@ -92,6 +92,10 @@ int tl_scan_simulate(const tl_volume *mu, const tl_scan_opts *o, const char *pat
     if (na == 0) return tl_err(err, "project: n_angles must be >= 1");
     if (o->nsub < 1) return tl_err(err, "project: subrays must be >= 1");
     if (!(o->photons > 0)) return tl_err(err, "project: photons must be > 0");
+    double brightest = o->photons * (1 + 4 * o->gain_spread) * (1 + 4 * o->gain_error) + o->dark_counts;
+    if (brightest > 65535)
+        return tl_err(err, "project: photons %g (with gain_spread %g, gain_error %g and dark_counts %g) would saturate the u16 detector: keep photons x (1 + 4 spread) + dark below 65535",
+                      o->photons, o->gain_spread, o->gain_error, o->dark_counts);
     double v = mu->voxel_um[2];
     double *theta = malloc(na * sizeof *theta);
     float *gain = malloc(npx * sizeof *gain), *drift = malloc(npx * sizeof *drift);
