@@ -3,11 +3,12 @@
  * so the projector can be checked against a closed-form Radon transform.
  *
  * Speed: intersection lengths depend on (theta, s) but not on z, so each
- * detector column's rays are traced once and their weights applied to
- * all nz rows at once from a z-contiguous copy of the volume. */
+ * detector pixel's rays are traced once and their weights applied to all
+ * rows, block of slices by block of slices (see tl_projector). */
 #include "project.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,63 +69,134 @@ size_t tl_siddon_2d(size_t ny, size_t nx, double v, double theta, double s, size
     return n;
 }
 
-int tl_project_lines(const tl_volume *mu, const double *theta_deg, size_t a0, size_t a1, size_t ncols,
-                     size_t nsub, float *out, tl_error *err)
+/* The volume is re-laid out in z-blocks of ZB slices, each block
+ * voxel-column-major: [block][column][ZB]. One block of a 256² slice stack
+ * is 4 MB, so while every ray of a group of angles is applied to one block
+ * its data stays in cache; the rays' weights are traced once per group and
+ * streamed sequentially for each block. */
+#define ZB 16
+
+struct tl_projector {
+    size_t nz, ny, nx, nzb;
+    double voxel;
+    float *T;               /* [nzb][ny * nx][ZB], zero-padded past nz */
+    unsigned char *nonzero; /* columns that are not all zero (skipped) */
+};
+
+typedef struct { uint32_t idx; float w; } ray_weight;
+
+tl_projector *tl_projector_new(const tl_volume *mu, tl_error *err)
 {
-    if (mu->dtype != TL_F32) return tl_err(err, "project: mu must be f32, got %s", tl_dtype_name(mu->dtype));
-    if (fabs(mu->voxel_um[1] - mu->voxel_um[2]) > 1e-9 * mu->voxel_um[2])
-        return tl_err(err, "project: voxels must be square in (y, x), got %g x %g µm", mu->voxel_um[1], mu->voxel_um[2]);
-    size_t nz = mu->nz, ny = mu->ny, nx = mu->nx, m = ny * nx;
-    double v = mu->voxel_um[2];
-    /* z-contiguous copy: column idx holds mu[0..nz) of voxel column idx */
-    float *T = malloc(m * nz * sizeof *T);
-    unsigned char *nonzero = calloc(m, 1);
-    if (!T || !nonzero) { free(T); free(nonzero); return tl_err(err, "project: out of memory for a %zu x %zu x %zu copy", nz, ny, nx); }
+    if (mu->dtype != TL_F32) { tl_err(err, "project: mu must be f32, got %s", tl_dtype_name(mu->dtype)); return NULL; }
+    if (fabs(mu->voxel_um[1] - mu->voxel_um[2]) > 1e-9 * mu->voxel_um[2]) {
+        tl_err(err, "project: voxels must be square in (y, x), got %g x %g µm", mu->voxel_um[1], mu->voxel_um[2]);
+        return NULL;
+    }
+    size_t m = mu->ny * mu->nx, nz = mu->nz, nzb = (nz + ZB - 1) / ZB;
+    if (m > UINT32_MAX) { tl_err(err, "project: slices of %zu x %zu voxels are too large", mu->ny, mu->nx); return NULL; }
+    tl_projector *p = calloc(1, sizeof *p);
+    if (p) { p->T = calloc(nzb * m * ZB, sizeof *p->T); p->nonzero = calloc(m, 1); }
+    if (!p || !p->T || !p->nonzero) {
+        tl_projector_free(p);
+        tl_err(err, "project: out of memory for a %zu x %zu x %zu copy", nz, mu->ny, mu->nx);
+        return NULL;
+    }
+    p->nz = nz; p->ny = mu->ny; p->nx = mu->nx; p->nzb = nzb; p->voxel = mu->voxel_um[2];
     const float *M = mu->data;
     #pragma omp parallel for schedule(static)
     for (size_t i = 0; i < m; i++)
         for (size_t z = 0; z < nz; z++) {
             float f = M[z * m + i];
-            T[i * nz + z] = f;
-            if (f != 0) nonzero[i] = 1;
+            p->T[((z / ZB) * m + i) * ZB + z % ZB] = f;
+            if (f != 0) p->nonzero[i] = 1;
         }
-    size_t cap = 2 * (ny + nx) + 4, njobs = (a1 - a0) * ncols;
+    return p;
+}
+
+void tl_projector_free(tl_projector *p)
+{
+    if (!p) return;
+    free(p->T); free(p->nonzero); free(p);
+}
+
+/* The merged weights of one detector pixel's sub-rays: every crossed,
+ * non-empty voxel column once, with its total length (µm). */
+static ray_weight *trace_pixel(const tl_projector *P, double th, size_t u, size_t ncols, size_t nsub,
+                               size_t *idx, double *len, size_t *touched, double *w, size_t *n_out)
+{
+    double v = P->voxel;
+    size_t nt = 0;
+    for (size_t j = 0; j < nsub; j++) {
+        double s = ((double)u - (double)(ncols / 2) - 0.5 + ((double)j + 0.5) / (double)nsub) * v;
+        size_t ns = tl_siddon_2d(P->ny, P->nx, v, th, s, idx, len);
+        for (size_t k = 0; k < ns; k++) {
+            if (!P->nonzero[idx[k]]) continue;
+            if (w[idx[k]] == 0) touched[nt++] = idx[k];
+            w[idx[k]] += len[k];
+        }
+    }
+    ray_weight *r = malloc((nt ? nt : 1) * sizeof *r);
+    if (r)
+        for (size_t k = 0; k < nt; k++) r[k] = (ray_weight){(uint32_t)touched[k], (float)w[touched[k]]};
+    for (size_t k = 0; k < nt; k++) w[touched[k]] = 0;
+    *n_out = nt;
+    return r;
+}
+
+int tl_projector_lines(const tl_projector *P, const double *theta_deg, size_t a0, size_t a1, size_t ncols,
+                       size_t nsub, float *out, tl_error *err)
+{
+    size_t nz = P->nz, m = P->ny * P->nx;
+    size_t cap = 2 * (P->ny + P->nx) + 4, njobs = (a1 - a0) * ncols;
+    ray_weight **rays = calloc(njobs, sizeof *rays);
+    size_t *nray = calloc(njobs, sizeof *nray);
+    if (!rays || !nray) { free(rays); free(nray); return tl_err(err, "project: out of memory"); }
     int oom = 0;
     #pragma omp parallel reduction(|:oom)
     {
         size_t *idx = malloc(cap * sizeof *idx), *touched = malloc(m * sizeof *touched);
-        double *len = malloc(cap * sizeof *len), *w = calloc(m, sizeof *w), *acc = malloc(nz * sizeof *acc);
-        if (!idx || !touched || !len || !w || !acc) oom = 1;
+        double *len = malloc(cap * sizeof *len), *w = calloc(m, sizeof *w);
+        if (!idx || !touched || !len || !w) oom = 1;
         #pragma omp for schedule(dynamic, 8)
         for (size_t job = 0; job < njobs; job++) {
             if (oom) continue;
-            size_t a = a0 + job / ncols, u = job % ncols;
-            double th = theta_deg[a] * M_PI / 180.0;
-            size_t nt = 0;
-            for (size_t j = 0; j < nsub; j++) {
-                double s = ((double)u - (double)(ncols / 2) - 0.5 + ((double)j + 0.5) / (double)nsub) * v;
-                size_t ns = tl_siddon_2d(ny, nx, v, th, s, idx, len);
-                for (size_t k = 0; k < ns; k++) {
-                    if (!nonzero[idx[k]]) continue;
-                    if (w[idx[k]] == 0) touched[nt++] = idx[k];
-                    w[idx[k]] += len[k];
-                }
-            }
-            memset(acc, 0, nz * sizeof *acc);
-            for (size_t k = 0; k < nt; k++) {
-                const float *col = T + touched[k] * nz;
-                double wk = w[touched[k]];
-                for (size_t z = 0; z < nz; z++) acc[z] += wk * col[z];
-                w[touched[k]] = 0;
-            }
-            /* µm * 1/cm -> dimensionless, averaged over the sub-rays */
-            double scale = 1e-4 / (double)nsub;
-            for (size_t z = 0; z < nz; z++) out[((a - a0) * nz + z) * ncols + u] = (float)(acc[z] * scale);
+            double th = theta_deg[a0 + job / ncols] * M_PI / 180.0;
+            rays[job] = trace_pixel(P, th, job % ncols, ncols, nsub, idx, len, touched, w, &nray[job]);
+            if (!rays[job]) oom = 1;
         }
-        free(idx); free(touched); free(len); free(w); free(acc);
+        free(idx); free(touched); free(len); free(w);
     }
-    free(T); free(nonzero);
+    /* µm * 1/cm -> dimensionless, averaged over the sub-rays */
+    float scale = (float)(1e-4 / (double)nsub);
+    for (size_t b = 0; b < P->nzb && !oom; b++) {
+        const float *Tb = P->T + b * m * ZB;
+        size_t zn = nz - b * ZB < ZB ? nz - b * ZB : ZB;
+        #pragma omp parallel for schedule(dynamic, 16)
+        for (size_t job = 0; job < njobs; job++) {
+            float acc[ZB] = {0};
+            const ray_weight *r = rays[job];
+            for (size_t k = 0; k < nray[job]; k++) {
+                const float *col = Tb + (size_t)r[k].idx * ZB;
+                float wk = r[k].w;
+                for (int z = 0; z < ZB; z++) acc[z] += wk * col[z];
+            }
+            size_t a = job / ncols, u = job % ncols;
+            for (size_t z = 0; z < zn; z++) out[(a * nz + b * ZB + z) * ncols + u] = acc[z] * scale;
+        }
+    }
+    for (size_t j = 0; j < njobs; j++) free(rays[j]);
+    free(rays); free(nray);
     return oom ? tl_err(err, "project: out of memory") : 0;
+}
+
+int tl_project_lines(const tl_volume *mu, const double *theta_deg, size_t a0, size_t a1, size_t ncols,
+                     size_t nsub, float *out, tl_error *err)
+{
+    tl_projector *p = tl_projector_new(mu, err);
+    if (!p) return -1;
+    int rc = tl_projector_lines(p, theta_deg, a0, a1, ncols, nsub, out, err);
+    tl_projector_free(p);
+    return rc;
 }
 
 /* Chord of the line x cos(th) + y sin(th) = s through an ellipse. */

@@ -31,6 +31,14 @@ typedef struct tl_proj_geom {
  * (capacity >= 2 * (ny + nx) + 2). */
 size_t tl_siddon_2d(size_t ny, size_t nx, double voxel, double theta, double s, size_t *idx, double *len);
 
+/* A volume prepared for projection (a z-contiguous copy), reused for
+ * every block of angles of a scan. */
+typedef struct tl_projector tl_projector;
+tl_projector *tl_projector_new(const tl_volume *mu, tl_error *err);
+void tl_projector_free(tl_projector *p);
+int tl_projector_lines(const tl_projector *p, const double *theta_deg, size_t a0, size_t a1, size_t ncols,
+                       size_t nsub, float *out, tl_error *err);
+
 /* Line integrals (dimensionless: mu in 1/cm times path in cm) of an f32
  * volume in 1/cm for angles [a0, a1): out is (a1 - a0, nz, ncols) f32. */
 int tl_project_lines(const tl_volume *mu, const double *theta_deg, size_t a0, size_t a1, size_t ncols,

@@ -60,7 +60,8 @@ static void frame_counts(const tl_scan_opts *o, const float *gain, const float *
         double c;
         if (o->noise) {
             tl_rng r = tl_rng_at(o->seed, (uint64_t)kind, key);
-            c = (double)tl_rng_poisson(&r, mean) + (double)tl_rng_poisson(&r, o->dark_counts);
+            /* Poisson(signal) + Poisson(dark) is Poisson(signal + dark): one draw */
+            c = (double)tl_rng_poisson(&r, mean + o->dark_counts);
         } else {
             c = floor(mean + o->dark_counts + 0.5);
         }
@@ -115,20 +116,21 @@ int tl_scan_simulate(const tl_volume *mu, const tl_scan_opts *o, const char *pat
     }
     tl_h5_writer *w = NULL;
     tl_volume *data = NULL, *white = NULL, *dark = NULL;
-    int rc = 0;
-    if (path) {
+    tl_projector *proj = tl_projector_new(mu, err);
+    int rc = proj ? 0 : -1;
+    if (!rc && path) {
         double vox[3] = {mu->voxel_um[0], mu->voxel_um[0], v};
         w = tl_h5_writer_open(path, "/exchange/data", TL_U16, na, nz, ncols, vox, err);
         if (!w) rc = -1;
         if (!rc) rc = tl_h5_writer_attr(w, "axes", "theta:y:x", err);
-    } else {
+    } else if (!rc) {
         data = tl_vol_new(TL_U16, na, nz, ncols, err);
         if (!data) rc = -1;
         else tl_vol_set_voxel(data, v, mu->voxel_um[0], v);
     }
     for (size_t a0 = 0; a0 < na && !rc; a0 += block) {
         size_t a1 = a0 + block < na ? a0 + block : na;
-        rc = tl_project_lines(mu, theta, a0, a1, ncols, o->nsub, lines, err);
+        rc = tl_projector_lines(proj, theta, a0, a1, ncols, o->nsub, lines, err);
         if (rc) break;
         uint16_t *dst = path ? (uint16_t *)blk->data : (uint16_t *)data->data + a0 * npx;
         #pragma omp parallel for schedule(static)
@@ -166,6 +168,7 @@ int tl_scan_simulate(const tl_volume *mu, const tl_scan_opts *o, const char *pat
         tl_h5_writer_abort(w);
     }
     free(gain); free(drift); free(lines); tl_vol_unref(blk);
+    tl_projector_free(proj);
     if (!rc && scan) {
         scan->data = data; scan->white = white; scan->dark = dark;
         scan->theta_deg = theta; scan->n_angles = na;
