@@ -236,6 +236,21 @@ int tl_ph_write_truth(const tl_ph_cell *c, const char *path, tl_error *err)
         rc = tl_h5_writer_add(w, buf, s, err);
         tl_vol_unref(s);
     }
+    if (!rc && c->n_pores > 0) {
+        /* pores as (n, 4): z, y, x, radius in µm, z in the current frame */
+        tl_volume *pv = tl_vol_new(TL_F32, 1, c->n_pores, 4, err);
+        if (!pv) rc = -1;
+        for (size_t k = 0; k < c->n_pores && !rc; k++) {
+            const tl_ph_pore *q = &c->pores[k];
+            size_t iy = (size_t)(q->y / o->voxel_um), ix = (size_t)(q->x / o->voxel_um);
+            if (iy >= o->ny) iy = o->ny - 1;
+            if (ix >= o->nx) ix = o->nx - 1;
+            float *row = (float *)pv->data + 4 * k;
+            row[0] = q->z + c->u_total[iy * o->nx + ix]; row[1] = q->y; row[2] = q->x; row[3] = q->r;
+        }
+        if (!rc) rc = tl_h5_writer_add(w, "/pores", pv, err);
+        tl_vol_unref(pv);
+    }
     for (size_t k = 0; k < nm; k++) tl_vol_unref(maps[k].map);
     tl_vol_unref(lab);
     if (rc) { tl_h5_writer_abort(w); return tl_err_prefix(err, "writing truth '%s': ", path); }
