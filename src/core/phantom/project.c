@@ -143,7 +143,7 @@ static ray_weight *trace_pixel(const tl_projector *P, double th, size_t u, size_
     return r;
 }
 
-int tl_projector_lines(const tl_projector *P, const double *theta_deg, size_t a0, size_t a1, size_t ncols,
+static int lines_group(const tl_projector *P, const double *theta_deg, size_t a0, size_t a1, size_t ncols,
                        size_t nsub, float *out, tl_error *err)
 {
     size_t nz = P->nz, m = P->ny * P->nx;
@@ -187,6 +187,21 @@ int tl_projector_lines(const tl_projector *P, const double *theta_deg, size_t a0
     for (size_t j = 0; j < njobs; j++) free(rays[j]);
     free(rays); free(nray);
     return oom ? tl_err(err, "project: out of memory") : 0;
+}
+
+int tl_projector_lines(const tl_projector *P, const double *theta_deg, size_t a0, size_t a1, size_t ncols,
+                       size_t nsub, float *out, tl_error *err)
+{
+    /* traced weights of a group take ~ angles x ncols x 2 (ny + nx) x 8 bytes:
+     * keep a group near 64 MB whatever the caller's block */
+    size_t per_angle = ncols * 2 * (P->ny + P->nx) * sizeof(ray_weight);
+    size_t group = per_angle ? (64u << 20) / per_angle : 1;
+    if (group < 1) group = 1;
+    for (size_t g = a0; g < a1; g += group) {
+        size_t g1 = g + group < a1 ? g + group : a1;
+        if (lines_group(P, theta_deg, g, g1, ncols, nsub, out + (g - a0) * P->nz * ncols, err)) return -1;
+    }
+    return 0;
 }
 
 int tl_project_lines(const tl_volume *mu, const double *theta_deg, size_t a0, size_t a1, size_t ncols,
