@@ -13,7 +13,8 @@ local P = tl.params{
   size = "default",        -- "default" or "small"
   out = "",                -- output folder; "" = datasets/demo (small: datasets/demo_small)
   seed = 2026,             -- every random choice derives from it
-  photons = 20000,         -- flat-field counts per pixel
+  photons = 58000,         -- flat-field counts per pixel (near the u16 full well: least noise)
+  n_angles = 0,            -- projections over 180°; 0 = 360 (default size) or 120 (small)
   current_density = 2.0,   -- mA/cm², nominal
   step_s = 3600,           -- s per galvanostatic step
 }
@@ -63,7 +64,8 @@ for k, step in ipairs(steps) do
   end
   local scan = string.format("%s/scan_%02d.h5", out, i)
   local truth = string.format("%s/truth_%02d.h5", out, i)
-  tl.project(cell:mu(), {path = scan, n_angles = size.n_angles, photons = P.photons, gain_error = 0.002,
+  tl.project(cell:mu(), {path = scan, n_angles = P.n_angles > 0 and P.n_angles or size.n_angles,
+                         photons = P.photons, gain_error = 0.002,
                          zingers = 1e-5, seed = P.seed * 100 + i})
   cell:write_truth(truth)
   local t = cell:truth{maps = false}
