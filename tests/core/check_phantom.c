@@ -472,6 +472,15 @@ START_TEST(test_evolve_physics)
     loss /= (double)c1->n_inside;
     double expect = 0.72 * 2.0 * 3.6 / 96485.33212 * 13.0 * 1e4;
     ck_assert_msg(loss > 0.9 * expect && loss < 1.6 * expect, "Li loss %g µm vs %g", loss, expect);
+    /* seed 002's current density from Li thickness change follows the true local current */
+    double sj = 0, st = 0, sjj = 0, stt = 0, sjt = 0, nn = 0;
+    for (size_t i = 0; i < m; i++) {
+        if (!c1->inside[i]) continue;
+        double j = c1->current[0][i], t = c1->li_before[0][i] - tl_ph_li_thickness(c1, 0, i / co.nx, i % co.nx);
+        sj += j; st += t; sjj += j * j; stt += t * t; sjt += j * t; nn++;
+    }
+    double corr = (sjt / nn - sj * st / (nn * nn)) / sqrt((sjj / nn - sj * sj / (nn * nn)) * (stt / nn - st * st / (nn * nn)));
+    ck_assert_msg(corr > 0.95, "correlation of Li loss with local current %g", corr);
     tl_vol_unref(cm); tl_vol_unref(lab0); tl_vol_unref(lab1);
     tl_ph_cell_free(c0); tl_ph_cell_free(c1);
 }

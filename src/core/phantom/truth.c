@@ -147,32 +147,38 @@ static int truth_maps(const tl_ph_cell *c, const tl_volume *lab, named_map *out,
         snprintf(out[n].name, sizeof out[n].name, "contact_%s", side[e]);
         if (!(out[n++].map = tl_ph_contact_map(lab, e, o->depth, err))) goto fail;
     }
-    for (int kind = 0; kind < 6; kind++)
-        for (int e = 0; e < (kind >= 4 ? 1 : 2); e++) {
-            static const char *const what[6] = {"li_thickness", "li_thickness_before", "current_density", "void_height",
-                                                "displacement_z", "displacement_z_total"};
+    /* per electrode: name and value of column i */
+    enum { LI, LI_BEFORE, CURRENT, LI_CURRENT, VOID_H, ELECTRODE, INTERPHASE, NSIDE };
+    static const char *const what[NSIDE] = {"li_thickness", "li_thickness_before", "current_density",
+                                            "li_current_density", "void_height", "electrode_thickness",
+                                            "interphase_thickness"};
+    /* seed 002 eq. 3 on the true Li thickness: µm lost -> mA/cm² over the step */
+    double to_j = c->last.duration_s > 0 ? 1e-4 * 96485.33212 / (c->last.duration_s * 13.0) * 1e3 : 0;
+    for (int kind = 0; kind < NSIDE + 2; kind++)
+        for (int e = 0; e < (kind >= NSIDE ? 1 : 2); e++) {
             tl_volume *v = tl_vol_new(TL_F32, 1, o->ny, o->nx, err);
             if (!v) goto fail;
             tl_vol_set_voxel(v, o->voxel_um, o->voxel_um, o->voxel_um);
             float *f = v->data;
-            for (size_t i = 0; i < m; i++)
-                f[i] = kind == 0 ? (float)tl_ph_li_thickness(c, e, i / o->nx, i % o->nx)
-                     : kind == 1 ? c->li_before[e][i]
-                     : kind == 2 ? c->current[e][i]
-                     : kind == 3 ? c->void_h[e][i]
-                     : kind == 4 ? c->u_step[i] : c->u_total[i];
-            if (kind < 4) snprintf(out[n].name, sizeof out[n].name, "%s_%s", what[kind], side[e]);
-            else snprintf(out[n].name, sizeof out[n].name, "%s", what[kind]);
+            for (size_t i = 0; i < m; i++) {
+                double li = tl_ph_li_thickness(c, e, i / o->nx, i % o->nx), x = 0;
+                switch (kind) {
+                case LI: x = li; break;
+                case LI_BEFORE: x = c->li_before[e][i]; break;
+                case CURRENT: x = c->current[e][i]; break;
+                case LI_CURRENT: x = c->inside[i] && c->scan > 0 ? (c->li_before[e][i] - li) * to_j : 0; break;
+                case VOID_H: x = c->void_h[e][i]; break;
+                case ELECTRODE: x = c->inside[i] ? li + c->void_h[e][i] : 0; break;
+                case INTERPHASE: x = c->inside[i] ? c->interphase[e][i] : 0; break;
+                case NSIDE: x = c->u_step[i]; break;
+                default: x = c->u_total[i]; break;
+                }
+                f[i] = (float)x;
+            }
+            if (kind < NSIDE) snprintf(out[n].name, sizeof out[n].name, "%s_%s", what[kind], side[e]);
+            else snprintf(out[n].name, sizeof out[n].name, "%s", kind == NSIDE ? "displacement_z" : "displacement_z_total");
             out[n++].map = v;
         }
-    for (int e = 0; e < 2; e++) {
-        tl_volume *v = tl_vol_new(TL_F32, 1, o->ny, o->nx, err);
-        if (!v) goto fail;
-        tl_vol_set_voxel(v, o->voxel_um, o->voxel_um, o->voxel_um);
-        for (size_t i = 0; i < m; i++) ((float *)v->data)[i] = c->inside[i] ? c->interphase[e][i] : 0.0f;
-        snprintf(out[n].name, sizeof out[n].name, "interphase_thickness_%s", side[e]);
-        out[n++].map = v;
-    }
     *n_out = n;
     return 0;
 fail:
@@ -190,7 +196,7 @@ int tl_ph_truth_record(const tl_ph_cell *c, tl_record *out, int with_maps, tl_er
     size_t nr = table_rows(c, &t, rows);
     for (size_t k = 0; k < nr; k++) tl_rec_number(out, rows[k].name, rows[k].value);
     if (with_maps) {
-        named_map maps[16];
+        named_map maps[24];
         size_t nm = 0;
         if (truth_maps(c, lab, maps, &nm, err)) { tl_vol_unref(lab); return -1; }
         for (size_t k = 0; k < nm; k++) tl_rec_volume(out, maps[k].name, maps[k].map);
@@ -205,7 +211,7 @@ int tl_ph_write_truth(const tl_ph_cell *c, const char *path, tl_error *err)
     tl_volume *lab = tl_ph_labels(c, err);
     if (!lab) return -1;
     tl_ph_table t;
-    named_map maps[16];
+    named_map maps[24];
     size_t nm = 0;
     if (tl_ph_truth_table(c, lab, &t, err) || truth_maps(c, lab, maps, &nm, err)) { tl_vol_unref(lab); return -1; }
     double vox[3] = {o->voxel_um, o->voxel_um, o->voxel_um};
