@@ -1,0 +1,166 @@
+/* find_center.c — the rotation centre from the data.
+ *
+ * Vo's Fourier double-wedge method (Vo, Drakopoulos, Atwood, Reinhard,
+ * Opt. Express 22, 2014): a 180° sinogram followed by its mirror image
+ * shifted by 2 (c − (N−1)/2) is a 360° sinogram when c is the centre; the
+ * 2-D spectrum of a consistent 360° sinogram is concentrated in a double
+ * wedge |ω_angle| <= |ω_t| · R (R = object radius), so the energy outside
+ * the wedge is smallest at the true centre. A coarse search in one-pixel
+ * steps is refined in eighth-pixel steps with linear interpolation.
+ *
+ * Phase correlation: the projection at θ0 + 180° is the mirror image of
+ * the one at θ0 about the centre, so their shift is 2c − (N − 1). */
+#include "recon.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct vo_ctx {
+    size_t na, n, rows;  /* rows = 2 na */
+    const float *sino;
+    float *mask;         /* rows x n, in fftshifted layout */
+    float *buf;          /* rows x n complex */
+    void *plan;
+} vo_ctx;
+
+/* TomoPy/Vo's double-wedge mask (ratio 0.5, drop 20 rows around ω_angle = 0),
+ * stored in the FFT's natural (unshifted) order. */
+static void make_mask(vo_ctx *v, double radius, int drop)
+{
+    size_t nrow = v->rows, ncol = v->n;
+    double du = 1.0 / (double)ncol, dv = (double)(nrow - 1) / ((double)nrow * 2.0 * M_PI);
+    long cen_row = (long)ceil(nrow / 2.0) - 1, cen_col = (long)ceil(ncol / 2.0) - 1;
+    long dmax = (long)ceil(0.05 * (double)nrow);
+    if (drop > dmax) drop = (int)dmax;
+    memset(v->mask, 0, sizeof(float) * nrow * ncol);
+    for (size_t i = 0; i < nrow; i++) {
+        long pos = (long)ceil((((long)i - cen_row) * dv / radius) / du);
+        long p1 = -pos + cen_col, p2 = pos + cen_col;
+        if (p1 > p2) { long t = p1; p1 = p2; p2 = t; }
+        if (p1 < 0) p1 = 0;
+        if (p2 > (long)ncol - 1) p2 = (long)ncol - 1;
+        if (labs((long)i - cen_row) <= drop) continue;
+        for (long c = p1; c <= p2; c++) {
+            if (labs(c - cen_col) <= 1) continue;
+            /* shifted (i, c) -> natural index */
+            size_t ni = (i + nrow - nrow / 2) % nrow, nc = ((size_t)c + ncol - ncol / 2) % ncol;
+            v->mask[ni * ncol + nc] = 1.0f;
+        }
+    }
+}
+
+static double vo_metric(vo_ctx *v, double c)
+{
+    size_t na = v->na, n = v->n;
+    double shift = 2.0 * (c - (n - 1) / 2.0);
+    float *b = v->buf;
+    for (size_t a = 0; a < na; a++) {
+        const float *s = v->sino + a * n;
+        float *r0 = b + 2 * a * n, *r1 = b + 2 * (na + a) * n;
+        const float *comp = v->sino + (na - 1 - a) * n; /* flipud: avoids local minima */
+        for (size_t k = 0; k < n; k++) {
+            r0[2 * k] = s[k]; r0[2 * k + 1] = 0;
+            /* mirrored row, rolled by shift: value at k is flip[k - shift] */
+            double src = (double)k - shift;
+            double m = (double)(n - 1) - src; /* flip[x] = s[n-1-x] */
+            float val;
+            if (src < 0 || src > (double)(n - 1)) val = comp[k];
+            else {
+                size_t i0 = (size_t)floor(m);
+                double f = m - (double)i0;
+                val = i0 + 1 < n ? (float)((1 - f) * s[i0] + f * s[i0 + 1]) : s[i0];
+            }
+            r1[2 * k] = val; r1[2 * k + 1] = 0;
+        }
+    }
+    tl_fft_exec(v->plan, b);
+    double sum = 0;
+    size_t tot = v->rows * n;
+    for (size_t i = 0; i < tot; i++)
+        if (v->mask[i] != 0) sum += hypot(b[2 * i], b[2 * i + 1]);
+    return sum / (double)tot;
+}
+
+int tl_find_center_vo(const float *sino, size_t n_angles, size_t n_cols, double smin, double smax,
+                      double *center, tl_error *err)
+{
+    if (n_angles < 8 || n_cols < 16)
+        return tl_err(err, "find_center: sinogram %zu x %zu is too small for Vo's method (>= 8 angles, 16 columns)",
+                      n_angles, n_cols);
+    vo_ctx v = {.na = n_angles, .n = n_cols, .rows = 2 * n_angles, .sino = sino};
+    v.plan = tl_fft_plan_2d(v.rows, n_cols, -1, err);
+    if (!v.plan) return -1;
+    v.mask = malloc(sizeof(float) * v.rows * n_cols);
+    v.buf = tl_fft_alloc(v.rows * n_cols);
+    if (!v.mask || !v.buf) { free(v.mask); tl_fft_free(v.buf); return tl_err(err, "find_center: out of memory"); }
+    make_mask(&v, 0.5 * 0.5 * (double)n_cols, 20);
+    double mid = (n_cols - 1) / 2.0;
+    double lo = fmax(mid + smin, 1.0), hi = fmin(mid + smax, (double)n_cols - 2.0);
+    if (!(hi >= lo)) {
+        free(v.mask); tl_fft_free(v.buf);
+        return tl_err(err, "find_center: search range [%g, %g] is outside the detector", mid + smin, mid + smax);
+    }
+    double best = lo, bm = INFINITY;
+    for (double c = floor(lo); c <= hi; c += 1.0) {
+        double m = vo_metric(&v, c);
+        if (m < bm) { bm = m; best = c; }
+    }
+    double coarse = best;
+    for (double c = coarse - 1.0; c <= coarse + 1.0 + 1e-9; c += 0.125) {
+        if (c < lo || c > hi) continue;
+        double m = vo_metric(&v, c);
+        if (m < bm) { bm = m; best = c; }
+    }
+    free(v.mask); tl_fft_free(v.buf);
+    *center = best;
+    return 0;
+}
+
+int tl_find_center_pc(const float *p0, const float *p180, size_t n, double *center, tl_error *err)
+{
+    if (n < 8) return tl_err(err, "find_center: projections of %zu columns are too short", n);
+    size_t L = tl_fft_good_size(2 * n);
+    void *fwd = tl_fft_plan_1d(L, -1, err), *inv = fwd ? tl_fft_plan_1d(L, +1, err) : NULL;
+    if (!inv) return -1;
+    float *a = tl_fft_alloc(L), *b = tl_fft_alloc(L);
+    if (!a || !b) { tl_fft_free(a); tl_fft_free(b); return tl_err(err, "find_center: out of memory"); }
+    /* remove the means so the zero padding does not dominate the correlation */
+    double ma = 0, mb = 0;
+    for (size_t k = 0; k < n; k++) { ma += p0[k]; mb += p180[k]; }
+    ma /= (double)n; mb /= (double)n;
+    for (size_t k = 0; k < n; k++) {
+        a[2 * k] = (float)(p0[k] - ma);
+        b[2 * k] = (float)(p180[n - 1 - k] - mb); /* mirrored */
+    }
+    tl_fft_exec(fwd, a);
+    tl_fft_exec(fwd, b);
+    /* cross-power spectrum A · conj(B), whitened */
+    double peak = 0;
+    for (size_t k = 0; k < L; k++) {
+        double re = (double)a[2 * k] * b[2 * k] + (double)a[2 * k + 1] * b[2 * k + 1];
+        double im = (double)a[2 * k + 1] * b[2 * k] - (double)a[2 * k] * b[2 * k + 1];
+        double m = hypot(re, im);
+        if (m > peak) peak = m;
+        a[2 * k] = (float)re; a[2 * k + 1] = (float)im;
+    }
+    for (size_t k = 0; k < L; k++) {
+        double m = hypot(a[2 * k], a[2 * k + 1]) + 1e-3 * peak;
+        a[2 * k] = (float)(a[2 * k] / m); a[2 * k + 1] = (float)(a[2 * k + 1] / m);
+    }
+    tl_fft_exec(inv, a);
+    /* r[s] = Σ a[k] b[k - s]: q = mirrored p180 equals p0 shifted by s = 2c − (n − 1) */
+    size_t kbest = 0;
+    for (size_t k = 1; k < L; k++)
+        if (a[2 * k] > a[2 * kbest]) kbest = k;
+    double y0 = a[2 * ((kbest + L - 1) % L)], y1 = a[2 * kbest], y2 = a[2 * ((kbest + 1) % L)];
+    double den = y0 - 2 * y1 + y2, frac = den != 0 ? 0.5 * (y0 - y2) / den : 0;
+    double s = (double)kbest + frac;
+    if (s > (double)L / 2) s -= (double)L;
+    tl_fft_free(a); tl_fft_free(b);
+    *center = (s + (double)(n - 1)) / 2.0;
+    if (*center < 0 || *center > (double)(n - 1))
+        return tl_err(err, "find_center: phase correlation gave centre %g, outside the detector (0..%zu): "
+                      "are the two projections 180° apart?", *center, n - 1);
+    return 0;
+}
