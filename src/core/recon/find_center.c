@@ -125,13 +125,17 @@ int tl_find_center_pc(const float *p0, const float *p180, size_t n, double *cent
     if (!inv) return -1;
     float *a = tl_fft_alloc(L), *b = tl_fft_alloc(L);
     if (!a || !b) { tl_fft_free(a); tl_fft_free(b); return tl_err(err, "find_center: out of memory"); }
-    /* remove the means so the zero padding does not dominate the correlation */
-    double ma = 0, mb = 0;
-    for (size_t k = 0; k < n; k++) { ma += p0[k]; mb += p180[k]; }
-    ma /= (double)n; mb /= (double)n;
+    /* subtract the straight line through the two ends (means of 4 samples)
+     * so neither profile steps at the zero padding: such steps correlate
+     * with each other at lag 0 whatever the centre */
+    size_t e = n >= 16 ? 4 : 1;
+    double a0 = 0, a1 = 0, b0 = 0, b1 = 0;
+    for (size_t k = 0; k < e; k++) { a0 += p0[k]; a1 += p0[n - 1 - k]; b0 += p180[n - 1 - k]; b1 += p180[k]; }
+    a0 /= (double)e; a1 /= (double)e; b0 /= (double)e; b1 /= (double)e;
     for (size_t k = 0; k < n; k++) {
-        a[2 * k] = (float)(p0[k] - ma);
-        b[2 * k] = (float)(p180[n - 1 - k] - mb); /* mirrored */
+        double f = (double)k / (double)(n - 1);
+        a[2 * k] = (float)(p0[k] - (a0 + f * (a1 - a0)));
+        b[2 * k] = (float)(p180[n - 1 - k] - (b0 + f * (b1 - b0))); /* mirrored */
     }
     tl_fft_exec(fwd, a);
     tl_fft_exec(fwd, b);

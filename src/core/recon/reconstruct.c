@@ -227,7 +227,10 @@ int tl_reconstruct(const tl_recon_source *s, const tl_recon_opts *o, tl_volume *
         tl_vol_set_voxel(out, pixel_um, pixel_um, pixel_um);
         tl_vol_meta_set(out, "units", "1/cm", err);
     }
-    size_t bmax = o->block < nz ? o->block : nz;
+    /* Gridrec pairs slices (2k, 2k+1) counted from the first row: an even
+     * block keeps the pairs, so the result does not depend on the block */
+    size_t bmax = o->block + (o->block & 1);
+    if (bmax > nz) bmax = nz;
     tl_volume *blk = tl_vol_new(TL_F32, bmax, N, N, err);
     float *sino = malloc(sizeof(float) * na * N);
     int rc = (blk && sino) ? 0 : -1;

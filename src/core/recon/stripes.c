@@ -266,10 +266,11 @@ int tl_stripe_fw(float *s, size_t na, size_t nc, int level, int db, double sigma
     if (tl_db_filter(db, &h, &L)) return tl_err(err, "stripes: wavelet db%d is not available (db1..db10)", db);
     if (!(sigma > 0)) return tl_err(err, "stripes: sigma must be > 0 (got %g)", sigma);
     if (level <= 0) {
-        /* as deep as the padded size allows, keeping >= 2 filter lengths per band */
+        /* deep, like TomoPy (log2 of the size): a narrow stripe also has
+         * energy in the coarse bands; stop while a band keeps 4 rows */
         size_t m = na < nc ? na : nc;
         level = 0;
-        while ((m >> (level + 1)) >= 2 * L && level < 10) level++;
+        while ((m >> (level + 1)) >= 4 && level < 10) level++;
         if (level < 1) level = 1;
     }
     if (level > 12) return tl_err(err, "stripes: level %d is too deep (<= 12)", level);
