@@ -143,6 +143,10 @@ int tl_pswf_init(tl_pswf *k, int width, double c, int q, tl_error *err)
     k->table = malloc(sizeof(float) * (size_t)(q + 1) * (size_t)width);
     if (!k->table) return tl_err(err, "gridrec: out of memory for the kernel table");
     double half = width / 2.0;
+    k->fine = malloc(sizeof(double) * ((size_t)width * TL_PSWF_FINE + 1));
+    if (!k->fine) { free(k->table); k->table = NULL; return tl_err(err, "gridrec: out of memory for the kernel table"); }
+    for (size_t i = 0; i <= (size_t)width * TL_PSWF_FINE; i++)
+        k->fine[i] = legendre_even_sum(d, (-half + (double)i / TL_PSWF_FINE) / half);
     for (int r = 0; r <= q; r++)
         for (int j = 0; j < width; j++) {
             double s = j - half + 1 - (double)r / q; /* grid point minus sample position */
@@ -154,20 +158,21 @@ int tl_pswf_init(tl_pswf *k, int width, double c, int q, tl_error *err)
 void tl_pswf_free(tl_pswf *k)
 {
     free(k->table);
+    free(k->fine);
     k->table = NULL;
+    k->fine = NULL;
 }
 
 double tl_pswf_transform(const tl_pswf *k, double x, size_t P)
 {
-    /* Simpson's rule over the support, on samples 1/q apart (the same
-     * points the table holds). */
-    int W = k->width, q = k->q;
-    size_t n = (size_t)W * (size_t)q;
-    double h = 1.0 / q, half = W / 2.0, sum = 0.0, w0 = 2.0 * M_PI * x / (double)P;
+    /* Simpson's rule over the support on KERNEL_FINE samples per cell
+     * (the kernel is smooth: the error is far below float precision) */
+    int W = k->width;
+    size_t n = (size_t)W * TL_PSWF_FINE;
+    double h = 1.0 / TL_PSWF_FINE, half = W / 2.0, sum = 0.0, w0 = 2.0 * M_PI * x / (double)P;
     for (size_t i = 0; i <= n; i++) {
-        double s = -half + (double)i * h;
         double wt = (i == 0 || i == n) ? 1.0 : (i & 1) ? 4.0 : 2.0;
-        sum += wt * legendre_even_sum(k->coef, s / half) * cos(w0 * s);
+        sum += wt * k->fine[i] * cos(w0 * (-half + (double)i * h));
     }
     return sum * h / 3.0;
 }

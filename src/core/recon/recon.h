@@ -49,12 +49,14 @@ void tl_fft_free(void *p);
 size_t tl_fft_good_size(size_t n);
 
 /* ---- gridding kernel (gridrec_kernel.c) ---- */
+#define TL_PSWF_FINE 64 /* kernel samples per grid cell for its transform */
 typedef struct tl_pswf {
     int width;       /* W: grid cells covered, even */
     double c;        /* PSWF bandwidth parameter */
     int q;           /* table resolution: samples per grid cell */
     float *table;    /* (q + 1) * width weights: row r holds w(k - W/2 + 1 - r/q) */
     double coef[40]; /* Legendre coefficients of ψ0 (P_0, P_2, ...) */
+    double *fine;    /* width * TL_PSWF_FINE + 1 samples of w over [-W/2, W/2] */
 } tl_pswf;
 /* ψ0(c, x) for |x| <= 1, normalised to ψ0(0) = 1. */
 double tl_pswf_eval(double c, double x);
@@ -80,6 +82,9 @@ void tl_gridrec_defaults(tl_gridrec_opts *o);
 int tl_gridrec(const float *sino, size_t n_slices, size_t n_angles, size_t n_cols,
                size_t stride_s, size_t stride_a, const double *theta_rad,
                const tl_gridrec_opts *o, float *out, tl_error *err);
+
+/* Free the setup Gridrec keeps for the next call with the same geometry. */
+void tl_gridrec_release(void);
 
 /* ---- direct filtered back-projection, for the tests (fbp_reference.c) ---- */
 /* Spatial-domain Ram-Lak (times the filter's window) convolution and
