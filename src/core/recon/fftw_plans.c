@@ -19,6 +19,7 @@
 
 typedef struct plan_entry {
     size_t n0, n1; /* n1 == 0: 1-D */
+    size_t howmany, stride, dist; /* batched 1-D (howmany > 0) */
     int sign;
     fftwf_plan plan;
 } plan_entry;
@@ -73,15 +74,16 @@ static void save_wisdom(void)
     else remove(tmp);
 }
 
-static void *get_plan(size_t n0, size_t n1, int sign, tl_error *err)
+static void *get_plan(size_t n0, size_t n1, size_t howmany, size_t stride, size_t dist, int sign, tl_error *err)
 {
-    if (n0 == 0 || n0 > (1u << 20) || n1 > (1u << 20)) {
+    if (n0 == 0 || n0 > (1u << 20) || n1 > (1u << 20) || howmany > (1u << 24)) {
         tl_err(err, "fft: size %zu x %zu is out of range", n0, n1);
         return NULL;
     }
     pthread_mutex_lock(&plan_lock);
     for (int i = 0; i < n_plans; i++)
-        if (plans[i].n0 == n0 && plans[i].n1 == n1 && plans[i].sign == sign) {
+        if (plans[i].n0 == n0 && plans[i].n1 == n1 && plans[i].sign == sign && plans[i].howmany == howmany &&
+            plans[i].stride == stride && plans[i].dist == dist) {
             pthread_mutex_unlock(&plan_lock);
             return plans[i].plan;
         }
@@ -92,7 +94,8 @@ static void *get_plan(size_t n0, size_t n1, int sign, tl_error *err)
     }
     int est = estimate_only();
     if (!est) load_wisdom();
-    size_t total = n1 ? n0 * n1 : n0;
+    /* the array the plan is measured on spans every element it touches */
+    size_t total = howmany ? (n0 - 1) * stride + (howmany - 1) * dist + 1 : n1 ? n0 * n1 : n0;
     fftwf_complex *a = fftwf_malloc(total * sizeof *a);
     if (!a) {
         pthread_mutex_unlock(&plan_lock);
@@ -100,25 +103,37 @@ static void *get_plan(size_t n0, size_t n1, int sign, tl_error *err)
         return NULL;
     }
     unsigned flags = est ? FFTW_ESTIMATE : FFTW_MEASURE;
-    fftwf_plan p = n1 ? fftwf_plan_dft_2d((int)n0, (int)n1, a, a, sign, flags)
-                      : fftwf_plan_dft_1d((int)n0, a, a, sign, flags);
+    fftwf_plan p;
+    if (howmany) {
+        int n = (int)n0;
+        p = fftwf_plan_many_dft(1, &n, (int)howmany, a, NULL, (int)stride, (int)dist, a, NULL, (int)stride,
+                                (int)dist, sign, flags);
+    } else {
+        p = n1 ? fftwf_plan_dft_2d((int)n0, (int)n1, a, a, sign, flags)
+               : fftwf_plan_dft_1d((int)n0, a, a, sign, flags);
+    }
     fftwf_free(a);
     if (!p) {
         pthread_mutex_unlock(&plan_lock);
-        tl_err(err, "fft: FFTW could not plan a transform of %zu x %zu", n0, n1);
+        tl_err(err, "fft: FFTW could not plan a transform of %zu x %zu", n0, n1 ? n1 : howmany);
         return NULL;
     }
-    plans[n_plans++] = (plan_entry){n0, n1, sign, p};
+    plans[n_plans++] = (plan_entry){n0, n1, howmany, stride, dist, sign, p};
     if (!est) save_wisdom();
     pthread_mutex_unlock(&plan_lock);
     return p;
 }
 
-void *tl_fft_plan_1d(size_t n, int sign, tl_error *err) { return get_plan(n, 0, sign, err); }
+void *tl_fft_plan_1d(size_t n, int sign, tl_error *err) { return get_plan(n, 0, 0, 0, 0, sign, err); }
 void *tl_fft_plan_2d(size_t n0, size_t n1, int sign, tl_error *err)
 {
     if (n1 == 0) { tl_err(err, "fft: 2-D size %zu x 0", n0); return NULL; }
-    return get_plan(n0, n1, sign, err);
+    return get_plan(n0, n1, 0, 0, 0, sign, err);
+}
+void *tl_fft_plan_many(size_t n, size_t howmany, size_t stride, size_t dist, int sign, tl_error *err)
+{
+    if (howmany == 0) { tl_err(err, "fft: batch of 0 transforms"); return NULL; }
+    return get_plan(n, 0, howmany, stride, dist, sign, err);
 }
 
 void tl_fft_exec(void *plan, void *data)

@@ -40,7 +40,7 @@ void tl_gridrec_defaults(tl_gridrec_opts *o)
     o->filter = TL_FILTER_SHEPP;
     o->cutoff = 0.5;
     o->order = 8;
-    o->padding = 1.5;
+    o->padding = 1.25;
     o->center = NAN;
 }
 
@@ -60,12 +60,23 @@ typedef struct grid_setup {
     float *corr;      /* N: (-1)^x / ŵ(x) */
     grid_entry *fast; /* footprints inside rows/columns 0..P-1, sorted by tile */
     grid_entry *edge; /* footprints that wrap around the grid edge */
+    int avx2;         /* use the AVX2/FMA loop */
+    int n_buf;        /* per-thread buffers kept with the setup */
+    float **grid, **lines;
     size_t n_fast, n_edge;
-    void *fft1, *fft2;
+    void *fft1;       /* the lines: length P */
+    void *fft_rows;   /* inverse 2-D, pass 1: all P rows */
+    void *fft_cols_a, *fft_cols_b; /* pass 2: only the columns of the output (x >= 0, x < 0) */
 } grid_setup;
+
+static int cpu_has_avx2(void);
 
 static void setup_free(grid_setup *g)
 {
+    for (int t = 0; t < g->n_buf; t++) { tl_fft_free(g->grid[t]); tl_fft_free(g->lines[t]); }
+    free(g->grid); free(g->lines);
+    g->grid = g->lines = NULL;
+    g->n_buf = 0;
     tl_pswf_free(&g->k);
     free(g->wdup); free(g->filt); free(g->corr); free(g->fast); free(g->edge);
 }
@@ -181,9 +192,16 @@ static int setup_init(grid_setup *g, size_t n_angles, size_t N, const double *th
         double w = tl_pswf_transform(&g->k, (double)x, P);
         g->corr[i] = (float)(((x & 1) ? -1.0 : 1.0) / w);
     }
+    g->avx2 = cpu_has_avx2();
+    /* The inverse 2-D FFT in two passes: rows, then only the N columns
+     * that reach the output (FFTW's in-place 2-D plan spends as long
+     * copying as transforming at this size, and computes every column). */
+    size_t ha = N - N / 2, hb = P - ((P - N / 2) & ~(size_t)3); /* columns x < 0 from a 4-aligned start */
     g->fft1 = tl_fft_plan_1d(P, -1, err);
-    g->fft2 = g->fft1 ? tl_fft_plan_2d(P, P, +1, err) : NULL;
-    if (!g->fft2 || build_geometry(g, theta, err)) { setup_free(g); return -1; }
+    g->fft_rows = g->fft1 ? tl_fft_plan_many(P, P, 1, P, +1, err) : NULL;
+    g->fft_cols_a = g->fft_rows ? tl_fft_plan_many(P, ha, P, 1, +1, err) : NULL;
+    g->fft_cols_b = g->fft_cols_a ? tl_fft_plan_many(P, hb, P, 1, +1, err) : NULL;
+    if (!g->fft_cols_b || build_geometry(g, theta, err)) { setup_free(g); return -1; }
     return 0;
 }
 
@@ -238,15 +256,25 @@ static void spread_all_avx2(float *G, size_t P, const grid_entry *e, size_t n, c
 }
 #endif
 
-/* Same sums whichever path runs? No: FMA rounds once, SSE twice, so the
- * path is chosen once per process (by the CPU), never per call or thread. */
-static void spread_all(float *G, size_t P, const grid_entry *e, size_t n, const float *S, const float *wdup, int W)
+/* FMA rounds once where SSE rounds twice, so the path is chosen once per
+ * setup from the CPU (TL_NO_AVX2=1 forces SSE), never per thread: results
+ * are identical for any thread count on one machine. */
+static int cpu_has_avx2(void)
 {
 #if defined(__x86_64__) && defined(__GNUC__)
-    static int avx2 = -1;
-    if (avx2 < 0) avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && !getenv("TL_NO_AVX2");
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && !getenv("TL_NO_AVX2");
+#else
+    return 0;
+#endif
+}
+
+static void spread_all(float *G, size_t P, const grid_entry *e, size_t n, const float *S, const float *wdup, int W,
+                       int avx2)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
     if (W == 4 && avx2) { spread_all_avx2(G, P, e, n, S, wdup); return; }
 #endif
+    (void)avx2;
     spread_all_generic(G, P, e, n, S, wdup, W);
 }
 
@@ -334,19 +362,22 @@ static int gridrec_locked(grid_setup *gs, const float *sino, size_t n_slices, si
     int nt = omp_get_max_threads();
     if ((size_t)nt > n_pairs) nt = (int)n_pairs;
     if (nt < 1) nt = 1;
-    /* per thread: the grid and the filtered lines of every angle */
-    float **grid = calloc((size_t)nt, sizeof *grid), **lines = calloc((size_t)nt, sizeof *lines);
-    int ok = grid && lines;
-    for (int t = 0; ok && t < nt; t++) {
-        grid[t] = tl_fft_alloc(P * P);
-        lines[t] = tl_fft_alloc(n_angles * P);
-        ok = grid[t] && lines[t];
+    /* per thread: the grid and the filtered lines of every angle, kept with
+     * the setup so the next block does not fault fresh pages in again */
+    if (gs->n_buf < nt) {
+        float **ng = realloc(gs->grid, sizeof *ng * (size_t)nt);
+        if (ng) gs->grid = ng;
+        float **nl = ng ? realloc(gs->lines, sizeof *nl * (size_t)nt) : NULL;
+        if (nl) gs->lines = nl;
+        int ok = ng && nl;
+        while (ok && gs->n_buf < nt) {
+            float *a = tl_fft_alloc(P * P), *b = a ? tl_fft_alloc(n_angles * P) : NULL;
+            if (!b) { tl_fft_free(a); ok = 0; break; }
+            gs->grid[gs->n_buf] = a; gs->lines[gs->n_buf] = b; gs->n_buf++;
+        }
+        if (!ok) return tl_err(err, "gridrec: out of memory for %d grids of %zu x %zu", nt, P, P);
     }
-    if (!ok) {
-        for (int t = 0; grid && lines && t < nt; t++) { tl_fft_free(grid[t]); tl_fft_free(lines[t]); }
-        free(grid); free(lines);
-        return tl_err(err, "gridrec: out of memory for %d grids of %zu x %zu", nt, P, P);
-    }
+    float **grid = gs->grid, **lines = gs->lines;
     volatile int stop = 0;
     #pragma omp parallel num_threads(nt)
     {
@@ -371,26 +402,27 @@ static int gridrec_locked(grid_setup *gs, const float *sino, size_t n_slices, si
                 }
             }
             memset(G, 0, sizeof(float) * 2 * P * P);
-            spread_all(G, P, g.fast, g.n_fast, S, g.wdup, g.W);
+            spread_all(G, P, g.fast, g.n_fast, S, g.wdup, g.W, g.avx2);
             for (size_t i = 0; i < g.n_edge; i++) spread_wrapped(G, P, &g.edge[i], S, g.wdup, g.W);
-            tl_fft_exec(g.fft2, G);
+            tl_fft_exec(g.fft_rows, G);
+            tl_fft_exec(g.fft_cols_a, G);
+            tl_fft_exec(g.fft_cols_b, G + 2 * ((P - N / 2) & ~(size_t)3));
             float *oa = out + sa * N * N, *ob = has_b ? out + sb * N * N : NULL;
             for (size_t iy = 0; iy < N; iy++) {
                 long y = (long)iy - (long)(N / 2);
                 const float *row = G + 2 * ((size_t)((y + (long)P) % (long)P) * P);
                 float cy = g.corr[iy];
+                /* x < 0 sits at the end of the row (wrap-around order), x >= 0 at its start */
+                float *da = oa + iy * N, *db = ob ? ob + iy * N : NULL;
                 for (size_t ix = 0; ix < N; ix++) {
-                    long x = (long)ix - (long)(N / 2);
-                    size_t col = (size_t)((x + (long)P) % (long)P);
+                    const float *src = row + 2 * (ix < N / 2 ? P - N / 2 + ix : ix - N / 2);
                     float w = cy * g.corr[ix];
-                    oa[iy * N + ix] = w * row[2 * col];
-                    if (ob) ob[iy * N + ix] = w * row[2 * col + 1];
+                    da[ix] = w * src[0];
+                    if (db) db[ix] = w * src[1];
                 }
             }
         }
     }
-    for (int t = 0; t < nt; t++) { tl_fft_free(grid[t]); tl_fft_free(lines[t]); }
-    free(grid); free(lines);
     if (stop) return tl_check_interrupt(err) ? -1 : tl_err(err, "gridrec: interrupted");
     return 0;
 }

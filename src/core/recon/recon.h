@@ -42,6 +42,10 @@ int tl_filter_response(tl_filter f, double cutoff, double order, size_t P, doubl
  * fftwf_execute_dft(plan, a, a) on any array from tl_fft_alloc. */
 void *tl_fft_plan_1d(size_t n, int sign, tl_error *err);
 void *tl_fft_plan_2d(size_t n0, size_t n1, int sign, tl_error *err);
+/* howmany transforms of length n, element k of transform m at m * dist +
+ * k * stride (complex units). Run it on arrays from tl_fft_alloc offset by
+ * a multiple of 4 complex values (FFTW's SIMD alignment must match). */
+void *tl_fft_plan_many(size_t n, size_t howmany, size_t stride, size_t dist, int sign, tl_error *err);
 void tl_fft_exec(void *plan, void *data); /* in place, thread-safe */
 void *tl_fft_alloc(size_t n_complex);    /* zeroed, SIMD-aligned */
 void tl_fft_free(void *p);

@@ -113,7 +113,7 @@ static const tl_arg reconstruct_args[] = {
     {.name = "filter", .type = TL_T_CHOICE, .def_str = "shepp", .choices = TL_FILTER_NAMES, .doc = "reconstruction filter (TomoPy's names)"},
     {.name = "filter_cutoff", .type = TL_T_NUMBER, .def = 0.5, .min = 0.01, .max = 10, .doc = "TomoPy filter_par[0]: cutoff of parzen, hann, hamming, butterworth (cycles/pixel)"},
     {.name = "filter_order", .type = TL_T_NUMBER, .def = 8, .min = 0.5, .max = 100, .doc = "TomoPy filter_par[1]: butterworth order"},
-    {.name = "padding", .type = TL_T_NUMBER, .def = 1.5, .min = 1, .max = 4, .doc = "Fourier grid >= padding x detector width (1 = no padding: biased)"},
+    {.name = "padding", .type = TL_T_NUMBER, .def = 1.25, .min = 1, .max = 4, .doc = "Fourier grid >= padding x detector width (1 = none: larger error at the edges); TomoPy-cli uses 1.5"},
     STRIPE_ARGS(""),
     {.name = "energy_keV", .type = TL_T_NUMBER, .flags = TL_OPTIONAL | TL_MIN_EXCL, .unit = "keV", .min = 0, .max = 1000, .doc = "phase retrieval (Paganin) on when given: X-ray energy"},
     {.name = "distance_mm", .type = TL_T_NUMBER, .flags = TL_OPTIONAL | TL_MIN_EXCL, .unit = "mm", .min = 0, .max = 1e5, .doc = "Paganin: sample-detector distance"},
@@ -168,7 +168,7 @@ static const tl_arg gridrec_args[] = {
     {.name = "filter", .type = TL_T_CHOICE, .def_str = "shepp", .choices = TL_FILTER_NAMES, .doc = "reconstruction filter (TomoPy's names)"},
     {.name = "filter_cutoff", .type = TL_T_NUMBER, .def = 0.5, .min = 0.01, .max = 10, .doc = "TomoPy filter_par[0]"},
     {.name = "filter_order", .type = TL_T_NUMBER, .def = 8, .min = 0.5, .max = 100, .doc = "TomoPy filter_par[1]"},
-    {.name = "padding", .type = TL_T_NUMBER, .def = 1.5, .min = 1, .max = 4, .doc = "Fourier grid >= padding x detector width"},
+    {.name = "padding", .type = TL_T_NUMBER, .def = 1.25, .min = 1, .max = 4, .doc = "Fourier grid >= padding x detector width (TomoPy-cli: 1.5)"},
     {0},
 };
 static const tl_ret gridrec_rets[] = {
