@@ -19,16 +19,16 @@ int tl_average_frames(const float *frames, size_t k, size_t npix, float *avg, tl
 
 int tl_normalize_block(float *proj, size_t n_angles, size_t n_rows, size_t n_cols,
                        const float *flat, const float *dark, double floor_value,
-                       int take_log, tl_error *err)
+                       int take_log, size_t row0, tl_error *err)
 {
     size_t npix = n_rows * n_cols;
     if (!(floor_value > 0)) return tl_err(err, "normalize: floor must be > 0 (got %g)", floor_value);
     for (size_t i = 0; i < npix; i++) {
         float d = dark ? dark[i] : 0.0f;
         if (!(flat[i] - d > 0))
-            return tl_err(err, "normalize: flat - dark is %g at detector row %zu, column %zu "
-                          "(flat %g, dark %g): the flat field must be brighter than the dark",
-                          (double)(flat[i] - d), i / n_cols, i % n_cols, (double)flat[i], (double)d);
+            return tl_err(err, "normalize: flat - dark is %g at detector row %zu, column %zu (1-based; "
+                          "flat %g, dark %g): the flat field must be brighter than the dark",
+                          (double)(flat[i] - d), row0 + i / n_cols + 1, i % n_cols + 1, (double)flat[i], (double)d);
     }
     float fl = (float)floor_value;
     #pragma omp parallel for schedule(static)

@@ -100,10 +100,11 @@ int tl_fbp_reference(const float *sino, size_t n_angles, size_t n_cols, const do
 /* Average flats/darks (k, rows, cols) into one (rows, cols) image each. */
 int tl_average_frames(const float *frames, size_t k, size_t npix, float *avg, tl_error *err);
 /* In place on (n_angles, rows, cols): p = -log(max((p - dark) / (flat - dark), floor)).
- * Errors if flat - dark <= 0 anywhere (names the pixel). */
+ * Errors if flat - dark <= 0 anywhere, naming the pixel (row0 = detector
+ * row of the block's first row, for the message). */
 int tl_normalize_block(float *proj, size_t n_angles, size_t n_rows, size_t n_cols,
                        const float *flat, const float *dark, double floor_value,
-                       int take_log, tl_error *err);
+                       int take_log, size_t row0, tl_error *err);
 
 /* ---- centre finding (find_center.c) ---- */
 typedef enum { TL_CENTER_VO = 0, TL_CENTER_PC } tl_center_method;

@@ -111,8 +111,8 @@ static float *normalized_rows(const tl_recon_source *s, const src_info *in, size
         if (!dr || !da) { if (dr) tl_err(err, "reconstruct: out of memory"); goto done; }
         if (tl_average_frames(dr, in->n_dark, npix, da, err)) goto done;
     }
-    if (tl_normalize_block(p, in->n_angles, nb, in->n_cols, fa, da, floor_value, take_log, err)) {
-        tl_err_prefix(err, "reconstruct (rows %zu..%zu): ", r0 + 1, r1);
+    if (tl_normalize_block(p, in->n_angles, nb, in->n_cols, fa, da, floor_value, take_log, r0, err)) {
+        tl_err_prefix(err, "reconstruct: ");
         goto done;
     }
     rc = 0;
