@@ -221,6 +221,8 @@ int main(int argc, char **argv)
         if ((i < last && !strcmp(argv[i], "-e")) || !strcmp(argv[i], "-p")) i++;
     }
     lua_setfield(L, -2, "_cli_params");
+    lua_pushcfunction(L, tl_repl_complete_lua);
+    lua_setfield(L, -2, "_complete");
     lua_pop(L, 1);
 
     int status = LUA_OK;

@@ -218,3 +218,19 @@ void tl_repl(lua_State *L, const char *progname)
     if (tty) putchar('\n');
     (void)tl_report;
 }
+
+/* tl._complete(text) -> array of completions, the same list Tab offers
+ * (for tests and for editors that drive tomolith). */
+int tl_repl_complete_lua(lua_State *L)
+{
+    const char *text = luaL_checkstring(L, 1);
+    replL = L;
+    lua_settop(L, 1);
+    build_candidates(text);
+    lua_createtable(L, (int)ncand, 0);
+    for (size_t i = 0; i < ncand; i++) {
+        lua_pushstring(L, candidates[i]);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    return 1;
+}

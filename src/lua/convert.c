@@ -53,7 +53,10 @@ static void record_value(lua_State *L, int vidx, const char *key, const tl_op *o
 {
     tl_volume *vol;
     switch (lua_type(L, vidx)) {
-    case LUA_TNUMBER: tl_rec_number(r, key, lua_tonumber(L, vidx)); break;
+    case LUA_TNUMBER:
+        if (lua_isinteger(L, vidx)) tl_rec_int(r, key, (long long)lua_tointeger(L, vidx));
+        else tl_rec_number(r, key, lua_tonumber(L, vidx));
+        break;
     case LUA_TBOOLEAN: tl_rec_bool(r, key, lua_toboolean(L, vidx)); break;
     case LUA_TSTRING: tl_rec_string(r, key, lua_tostring(L, vidx)); break;
     case LUA_TUSERDATA:

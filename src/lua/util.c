@@ -2,6 +2,7 @@
  * OpenMP thread count, memory held by volumes, provenance parameters. */
 #include <lauxlib.h>
 #include <omp.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "io/provenance.h"
@@ -40,7 +41,33 @@ static int l_record_param(lua_State *L)
     return 0;
 }
 
+/* The provenance JSON that outputs carry, and a sidecar for files written
+ * from Lua (reports, CSV tables). */
+static int l_prov_json(lua_State *L)
+{
+    tl_error err;
+    char *j = tl_prov_json(&err);
+    if (!j) return luaL_error(L, "%s", err.msg);
+    lua_pushstring(L, j);
+    free(j);
+    return 1;
+}
+
+static int l_prov_sidecar(lua_State *L)
+{
+    tl_error err;
+    if (tl_prov_write_sidecar(luaL_checkstring(L, 1), &err)) return luaL_error(L, "%s", err.msg);
+    return 0;
+}
+
+static int l_prov_input(lua_State *L)
+{
+    tl_prov_add_input(luaL_checkstring(L, 1));
+    return 0;
+}
+
 static const luaL_Reg fns[] = {
+    {"_provenance_json", l_prov_json}, {"_provenance_sidecar", l_prov_sidecar}, {"_provenance_input", l_prov_input},
     {"clock", l_clock}, {"threads", l_threads}, {"memory_mb", l_memory}, {"_record_param", l_record_param},
     {NULL, NULL},
 };

@@ -75,4 +75,32 @@ T.case("help() lists groups and help(name) describes one", function()
   T.eq(rc, 1)
 end)
 
+T.case("tab completion offers tl names and volume methods", function()
+  local function has(list, x)
+    for _, v in ipairs(list) do if v == x then return true end end
+    return false
+  end
+  T.ok(has(tl._complete("tl.cr"), "tl.crop"))
+  T.ok(has(tl._complete("tl.dx"), "tl.dxchange"))
+  v_for_completion = tl.full(1, 1, 1)
+  local m = tl._complete("v_for_completion:st")
+  T.ok(has(m, "v_for_completion:stats"), table.concat(m, " "))
+  T.ok(has(tl._complete("whi"), "while"))
+  T.eq(#tl._complete("tl.nosuchthing"), 0)
+end)
+
+T.case("Ctrl-C stops a running loop; the REPL survives it", function()
+  local f = io.popen("{ " .. bin .. " -e 'while true do end' & p=$!; sleep 0.5; kill -INT $p; wait $p; echo rc=$?; } 2>&1")
+  local out = f:read("a")
+  f:close()
+  T.ok(out:find("interrupted!", 1, true), out)
+  T.ok(out:find("rc=1", 1, true), out)
+  f = io.popen("{ echo 'while true do end'; sleep 1.5; echo 'print(\"alive\")'; } | { exec 3<&0; " .. bin ..
+    " <&3 & p=$!; sleep 0.7; kill -INT $p; wait $p; } 2>&1")
+  out = f:read("a")
+  f:close()
+  T.ok(out:find("interrupted!", 1, true), out)
+  T.ok(out:find("alive", 1, true), out)
+end)
+
 T.done()

@@ -94,6 +94,26 @@ T.case("GC keeps up with large volumes (C memory is accounted)", function()
   T.ok(peak < 12 * mb, string.format("live volume memory peaked at %.0f MB for 100 volumes of %d MB", peak, mb))
 end)
 
+T.case("profile along z, y, x with and without a mask", function()
+  local v = tl.full(3, 2, 4, 0, { voxel_um = { 2, 1, 1 } })
+  for z = 1, 3 do for y = 1, 2 do for x = 1, 4 do v:set(z, y, x, z * 10 + x) end end end
+  local p = v:profile()
+  T.eq(#p.mean, 3); T.near(p.mean[2], 22.5); T.near(p.std[2], math.sqrt(1.25)); T.near(p.position_um[3], 5)
+  T.eq(p.count[1], 8)
+  local px = v:profile { axis = "x" }
+  T.near(px.mean[4], 24)
+  local m = v:gt(23)
+  local pm = v:profile { mask = m }
+  T.near(pm.mean[2], 24); T.ok(pm.mean[1] ~= pm.mean[1], "an empty slice gives NaN")
+  local big = tl.full(40, 60, 70, 0)
+  for z = 1, 40, 3 do for y = 1, 60, 7 do big:set(z, y, (z * y) % 70 + 1, 0.1 * z + 1e-7 * y) end end
+  local n0 = tl.threads()
+  tl.threads(1); local a = big:profile { axis = "y" }
+  tl.threads(2); local b = big:profile { axis = "y" }
+  tl.threads(n0)
+  for i = 1, 60 do T.eq(a.mean[i], b.mean[i]); T.eq(a.std[i], b.std[i]) end
+end)
+
 T.case("threads and clock", function()
   local n = tl.threads()
   T.ok(n >= 1)
