@@ -341,7 +341,7 @@ int tl_remove_stripes(float *s, size_t na, size_t nc, const tl_stripe_opts *o, t
 double tl_stripe_metric(const float *s, size_t na, size_t nc)
 {
     double *m = malloc(sizeof(double) * nc);
-    float *mf = malloc(sizeof(float) * nc), *md = malloc(sizeof(float) * nc), win[12];
+    float *mf = calloc(nc, sizeof(float)), *md = malloc(sizeof(float) * nc), win[12];
     double tot = 0, dev = 0;
     if (!m || !mf || !md) { free(m); free(mf); free(md); return NAN; }
     for (size_t c = 0; c < nc; c++) {
