@@ -64,14 +64,14 @@ for _, nt in ipairs({1, 2}) do
     local wall, cpu = tl.clock() - w0, cpu_seconds() - c0
     if wall < best then best, cpu_best = wall, cpu end
   end
-  print(string.format("threads %d: %.3f s/slice wall, %.3f s/slice CPU (%d slices, padding 1.5)  load %s",
+  print(string.format("threads %d: %.3f s/slice wall, %.3f s/slice CPU (%d slices, default padding 1.25)  load %s",
     nt, best / NS, cpu_best / NS, NS, loadavg()))
 end
 local err = rel_rms(result, 1, p.image, p.radius)
 print(string.format("relative RMS error vs phantom (r < 0.95 R): %.4f", err))
 
 -- padding: accuracy and speed (1 slice pair, 2 threads)
-for _, pad in ipairs({1.0, 1.25, 2.0}) do
+for _, pad in ipairs({1.0, 1.5, 2.0}) do
   local w0 = tl.clock()
   local r = tl.gridrec(two, p.angles, {center = center, padding = pad})
   local w1 = tl.clock() - w0

@@ -14,7 +14,7 @@
  * Speed: the grid (P² complex, ~75 MB for 2048 columns) is far larger than
  * the caches, and walking it line by line, angle after angle, misses on
  * every sample. The sample positions depend only on the geometry, so they
- * are computed once per call, bucketed by 32 x 32 tiles of the grid, and
+ * are computed once per geometry, bucketed by 64 x 64 tiles of the grid, and
  * the accumulation runs tile after tile: each tile's cells stay in L1
  * while every sample falling on it is added. The weights come from a
  * table at 1/1024 cell, laid out duplicated (w0 w0 w1 w1 ...) so one

@@ -270,6 +270,7 @@ int tl_reconstruct(const tl_recon_source *s, const tl_recon_opts *o, tl_volume *
     }
     free(sino); free(theta);
     tl_vol_unref(blk);
+    tl_gridrec_release(); /* the grids and geometry are only worth keeping between blocks */
     if (rc) {
         if (w) tl_h5_writer_abort(w);
         tl_vol_unref(out);
