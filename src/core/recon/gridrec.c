@@ -143,6 +143,21 @@ static int build_geometry(grid_setup *g, const double *theta, tl_error *err)
             e.off = (uint32_t)((size_t)v0 * P + (size_t)u0);
             g->fast[count[(size_t)v0 / TILE * nt + (size_t)u0 / TILE]++] = e;
         }
+    /* Within a tile the entries run along each angle's line, so consecutive
+     * footprints overlap shifted by one cell: every load would wait for the
+     * previous (misaligned, partly overlapping) store. Interleaving four
+     * far-apart parts of the tile's list makes neighbours independent. */
+    grid_entry *tmp = malloc(sizeof(grid_entry) * (g->n_fast ? g->n_fast : 1));
+    if (!tmp) { free(count); free(cs); return tl_err(err, "gridrec: out of memory for the geometry"); }
+    for (size_t t = 0, begin = 0; t < nt * nt; t++) {
+        size_t end = count[t], len = end - begin, q = (len + 3) / 4, o = begin;
+        for (size_t i = 0; i < q; i++)
+            for (size_t k = 0; k < 4; k++)
+                if (k * q + i < len) tmp[o++] = g->fast[begin + k * q + i];
+        begin = end;
+    }
+    free(g->fast);
+    g->fast = tmp;
     free(count); free(cs);
     return 0;
 }
