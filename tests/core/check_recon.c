@@ -395,6 +395,36 @@ START_TEST(test_reconstruct_with_phase_retrieval)
 }
 END_TEST
 
+START_TEST(test_reconstruct_stripes_threads)
+{
+    /* stripe removal inside the driver (rows in parallel) and Gridrec give
+     * the same bytes for 1 and 2 threads, for every method */
+    tl_error e;
+    size_t N = 64, na = 90, rows = 5;
+    tl_volume *proj, *flat, *dark, *v1 = NULL, *v2 = NULL;
+    double *deg, c;
+    raw_scan(N, na, rows, 20.0, 2.0, &proj, &flat, &dark, &deg);
+    uint16_t *pd = proj->data;
+    for (size_t a = 0; a < na; a++)
+        for (size_t r = 0; r < rows; r++) pd[(a * rows + r) * N + 20] = (uint16_t)(pd[(a * rows + r) * N + 20] * 0.9);
+    tl_recon_source s = {.proj = proj, .flat = flat, .dark = dark, .theta_deg = deg, .n_theta = na};
+    const tl_stripe_method methods[] = {TL_STRIPE_SORT, TL_STRIPE_LARGE, TL_STRIPE_DEAD, TL_STRIPE_FW};
+    for (int k = 0; k < 4; k++) {
+        tl_recon_opts o;
+        tl_recon_defaults(&o);
+        o.grid.center = (double)(N / 2) + 0.3;
+        o.stripes.method = methods[k];
+        omp_set_num_threads(1);
+        ck_assert_msg(tl_reconstruct(&s, &o, &v1, &c, &e) == 0, "%s", e.msg);
+        omp_set_num_threads(2);
+        ck_assert_msg(tl_reconstruct(&s, &o, &v2, &c, &e) == 0, "%s", e.msg);
+        ck_assert_int_eq(memcmp(v1->data, v2->data, tl_vol_bytes(v1)), 0);
+        tl_vol_unref(v1); tl_vol_unref(v2);
+    }
+    tl_vol_unref(proj); tl_vol_unref(flat); tl_vol_unref(dark); free(deg);
+}
+END_TEST
+
 START_TEST(test_bad_inputs)
 {
     tl_error e;
@@ -480,6 +510,7 @@ Suite *suite_recon(void)
     tcase_add_test(tc, test_stripes_drop);
     tcase_add_test(tc, test_reconstruct_units_and_stream);
     tcase_add_test(tc, test_reconstruct_with_phase_retrieval);
+    tcase_add_test(tc, test_reconstruct_stripes_threads);
     tcase_add_test(tc, test_bad_inputs);
     tcase_add_test(tc, test_paganin);
     suite_add_tcase(s, tc);

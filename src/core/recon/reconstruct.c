@@ -181,6 +181,31 @@ static int find_center_auto(const tl_recon_source *s, const src_info *in, const 
     return rc;
 }
 
+/* Stripe removal on every sinogram of a block (row r of (na, nm, N)), rows
+ * in parallel; each row is independent, so the result does not depend on
+ * the thread count, and the error reported is that of the first bad row. */
+static int stripes_block(float *pb, size_t na, size_t nb, size_t nm, size_t N, const tl_stripe_opts *so,
+                         tl_error *err)
+{
+    int *rcs = calloc(nb, sizeof *rcs);
+    tl_error *errs = calloc(nb, sizeof *errs);
+    if (!rcs || !errs) { free(rcs); free(errs); return tl_err(err, "reconstruct: out of memory"); }
+    #pragma omp parallel for schedule(dynamic, 1)
+    for (size_t r = 0; r < nb; r++) {
+        float *sino = malloc(sizeof(float) * na * N);
+        if (!sino) { rcs[r] = tl_err(&errs[r], "reconstruct: out of memory for a sinogram"); continue; }
+        for (size_t a = 0; a < na; a++) memcpy(sino + a * N, pb + (a * nm + r) * N, sizeof(float) * N);
+        rcs[r] = tl_remove_stripes(sino, na, N, so, &errs[r]);
+        for (size_t a = 0; a < na; a++) memcpy(pb + (a * nm + r) * N, sino + a * N, sizeof(float) * N);
+        free(sino);
+    }
+    int rc = 0;
+    for (size_t r = 0; r < nb && rc == 0; r++)
+        if (rcs[r]) { rc = -1; *err = errs[r]; }
+    free(rcs); free(errs);
+    return rc;
+}
+
 int tl_reconstruct(const tl_recon_source *s, const tl_recon_opts *o, tl_volume **vol, double *center,
                    tl_error *err)
 {
@@ -232,8 +257,7 @@ int tl_reconstruct(const tl_recon_source *s, const tl_recon_opts *o, tl_volume *
     size_t bmax = o->block + (o->block & 1);
     if (bmax > nz) bmax = nz;
     tl_volume *blk = tl_vol_new(TL_F32, bmax, N, N, err);
-    float *sino = malloc(sizeof(float) * na * N);
-    int rc = (blk && sino) ? 0 : -1;
+    int rc = blk ? 0 : -1;
     if (rc && blk) tl_err(err, "reconstruct: out of memory");
     float scale = (float)(1.0 / (pixel_um * 1e-4)); /* 1/pixel -> 1/cm */
     for (size_t b0 = r0; rc == 0 && b0 < r1; b0 += bmax) {
@@ -247,12 +271,7 @@ int tl_reconstruct(const tl_recon_source *s, const tl_recon_opts *o, tl_volume *
             minus_log(p, na * nm * N, o->floor_value);
         }
         float *pb = p + (b0 - m0) * N; /* first row of the block inside the margins */
-        if (o->stripes.method != TL_STRIPE_NONE)
-            for (size_t r = 0; rc == 0 && r < nb; r++) {
-                for (size_t a = 0; a < na; a++) memcpy(sino + a * N, pb + (a * nm + r) * N, sizeof(float) * N);
-                rc = tl_remove_stripes(sino, na, N, &o->stripes, err);
-                for (size_t a = 0; a < na; a++) memcpy(pb + (a * nm + r) * N, sino + a * N, sizeof(float) * N);
-            }
+        if (o->stripes.method != TL_STRIPE_NONE) rc = stripes_block(pb, na, nb, nm, N, &o->stripes, err);
         if (rc == 0) rc = tl_gridrec(pb, nb, na, N, N, nm * N, theta, &g, blk->data, err);
         free(p);
         if (rc) break;
@@ -268,7 +287,7 @@ int tl_reconstruct(const tl_recon_source *s, const tl_recon_opts *o, tl_volume *
         tl_progress("reconstruct", b1 - r0, nz);
         if (rc == 0) rc = tl_check_interrupt(err);
     }
-    free(sino); free(theta);
+    free(theta);
     tl_vol_unref(blk);
     tl_gridrec_release(); /* the grids and geometry are only worth keeping between blocks */
     if (rc) {

@@ -44,6 +44,30 @@ static int cmp_float(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* k-th smallest of a[0..n) (Hoare's selection; reorders a). */
+static float select_kth(float *a, size_t n, size_t k)
+{
+    size_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        float pivot = a[lo + (hi - lo) / 2];
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (a[i] < pivot) i++;
+            while (a[j] > pivot) j--;
+            if (i <= j) {
+                float t = a[i]; a[i] = a[j]; a[j] = t;
+                i++;
+                if (j == 0) break;
+                j--;
+            }
+        }
+        if (k <= j) hi = j;
+        else if (k >= i) lo = i;
+        else break;
+    }
+    return a[k];
+}
+
 /* Median over a window of `size` with reflected edges (scipy's 'reflect'). */
 static void median1d(const float *in, size_t n, size_t stride, size_t size, float *out, size_t ostride, float *win)
 {
@@ -54,8 +78,7 @@ static void median1d(const float *in, size_t n, size_t stride, size_t size, floa
             while (j < 0 || j >= (long)n) j = j < 0 ? -j - 1 : 2 * (long)n - j - 1;
             win[k + h] = in[(size_t)j * stride];
         }
-        qsort(win, 2 * (size_t)h + 1, sizeof(float), cmp_float);
-        out[(size_t)i * ostride] = win[h];
+        out[(size_t)i * ostride] = select_kth(win, 2 * (size_t)h + 1, (size_t)h);
     }
 }
 
