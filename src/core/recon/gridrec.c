@@ -170,7 +170,9 @@ static int setup_init(grid_setup *g, size_t n_angles, size_t N, const double *th
     size_t P = tl_fft_good_size((size_t)ceil(o->padding * (double)N));
     while (P % 2) P = tl_fft_good_size(P + 1);
     g->P = P;
-    if ((double)n_angles * (double)P >= 4e9) return tl_err(err, "gridrec: %zu angles x %zu frequencies is too many", n_angles, P);
+    if ((double)n_angles * (double)P >= 4e9 || P > 65535)
+        return tl_err(err, "gridrec: %zu angles x a %zu-point grid is too large (grid <= 65535, angles x grid < 4e9)",
+                      n_angles, P);
     g->W = o->kernel_width > 0 ? o->kernel_width : 4;
     double sigma = (double)P / (double)N;
     /* bandwidth of the kernel: as large as the oversampling allows (chosen
