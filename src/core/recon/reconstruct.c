@@ -256,9 +256,9 @@ int tl_reconstruct(const tl_recon_source *s, const tl_recon_opts *o, tl_volume *
      * block keeps the pairs, so the result does not depend on the block */
     size_t bmax = o->block + (o->block & 1);
     if (bmax > nz) bmax = nz;
-    tl_volume *blk = tl_vol_new(TL_F32, bmax, N, N, err);
-    int rc = blk ? 0 : -1;
-    if (rc && blk) tl_err(err, "reconstruct: out of memory");
+    /* a block buffer only when streaming; in memory, Gridrec writes in place */
+    tl_volume *blk = w ? tl_vol_new(TL_F32, bmax, N, N, err) : NULL;
+    int rc = (w && !blk) ? -1 : 0;
     float scale = (float)(1.0 / (pixel_um * 1e-4)); /* 1/pixel -> 1/cm */
     for (size_t b0 = r0; rc == 0 && b0 < r1; b0 += bmax) {
         size_t b1 = b0 + bmax < r1 ? b0 + bmax : r1, nb = b1 - b0;
@@ -272,17 +272,16 @@ int tl_reconstruct(const tl_recon_source *s, const tl_recon_opts *o, tl_volume *
         }
         float *pb = p + (b0 - m0) * N; /* first row of the block inside the margins */
         if (o->stripes.method != TL_STRIPE_NONE) rc = stripes_block(pb, na, nb, nm, N, &o->stripes, err);
-        if (rc == 0) rc = tl_gridrec(pb, nb, na, N, N, nm * N, theta, &g, blk->data, err);
+        float *bd = w ? (float *)blk->data : (float *)out->data + (b0 - r0) * N * N;
+        if (rc == 0) rc = tl_gridrec(pb, nb, na, N, N, nm * N, theta, &g, bd, err);
         free(p);
         if (rc) break;
-        float *bd = blk->data;
+        #pragma omp parallel for schedule(static)
         for (size_t i = 0; i < nb * N * N; i++) bd[i] *= scale;
         if (w) {
-            tl_volume view = *blk;
+            tl_volume view = *blk; /* the first nb slices of the block buffer */
             view.nz = nb;
             rc = tl_h5_writer_put(w, b0 - r0, &view, err);
-        } else {
-            memcpy((float *)out->data + (b0 - r0) * N * N, bd, sizeof(float) * nb * N * N);
         }
         tl_progress("reconstruct", b1 - r0, nz);
         if (rc == 0) rc = tl_check_interrupt(err);
