@@ -299,6 +299,32 @@ static const tl_ret ring_rets[] = {
     {0},
 };
 
+/* ---- sinograms ---- */
+
+static int run_sinograms(const tl_value *a, tl_record *out, tl_error *err)
+{
+    tl_recon_source s;
+    if (get_source(&a[0], &a[1], &a[2], &a[3], &s, "sinograms", err)) return -1;
+    size_t r0 = 0, r1 = 0;
+    if (a[4].set) { r0 = (size_t)a[4].u.range.lo; r1 = (size_t)a[4].u.range.hi; }
+    tl_volume *v = tl_recon_sinograms(&s, r0, r1, a[5].u.num, err);
+    return v ? tl_rec_volume(out, "sinograms", v) : -1;
+}
+static const tl_arg sinograms_args[] = {
+    {.name = "scan", .type = TL_T_ANY, .flags = TL_POSITIONAL | TL_REQUIRED,
+     .doc = "a dxchange scan, or projections (angles, rows, cols) of raw counts (any dtype)"},
+    {.name = "flats", .type = TL_T_VOLUME, .flags = TL_OPTIONAL, .doc = "flat fields (k, rows, cols), with a projections volume"},
+    {.name = "darks", .type = TL_T_VOLUME, .flags = TL_OPTIONAL, .doc = "dark fields (k, rows, cols), with a projections volume (absent: 0)"},
+    {.name = "angles", .type = TL_T_NUMBERS, .flags = TL_OPTIONAL, .unit = "°", .doc = "projection angles, with a projections volume"},
+    {.name = "rows", .type = TL_T_RANGE, .flags = TL_OPTIONAL, .unit = "detector rows", .doc = "rows {a, b} (1-based, inclusive); all if absent"},
+    {.name = "floor", .type = TL_T_NUMBER, .def = 1e-6, .flags = TL_MIN_EXCL, .min = 0, .max = 1, .doc = "lower clip of the normalised transmission before -log"},
+    {0},
+};
+static const tl_ret sinograms_rets[] = {
+    {.name = "sinograms", .type = TL_T_VOLUME, .doc = "f32 line integrals (rows, angles, cols): -log((p - dark) / (flat - dark))"},
+    {0},
+};
+
 /* ---- retrieve_phase ---- */
 
 static int run_retrieve_phase(const tl_value *a, tl_record *out, tl_error *err)
@@ -406,6 +432,13 @@ const tl_op tl_ops_recon[] = {
             "and Münch's Fourier-wavelet method (Opt. Express 17, 2009) with Daubechies wavelets.",
      .args = stripes_args, .rets = stripes_rets,
      .example = "s2 = tl.remove_stripes(s, {method = \"fw\", sigma = 2})", .run = run_remove_stripes},
+    {.name = "sinograms", .group = "recon", .summary = "Flat/dark-normalised -log sinograms of detector rows",
+     .doc = "The first step of tl.reconstruct on its own (TomoPy's normalize + minus_log, as sinograms): "
+            "averaged flats and darks, (p - dark)/(flat - dark) clipped at `floor`, -log. Rows are read by "
+            "hyperslab from a dxchange scan.",
+     .args = sinograms_args, .rets = sinograms_rets,
+     .example = "s = tl.sinograms(tl.dxchange(\"tooth.h5\"), {rows = {1, 1}}); print(tl.ring_metric(s))",
+     .run = run_sinograms},
     {.name = "ring_metric", .group = "recon", .summary = "How stripy sinograms are (0 = no stripes)",
      .args = ring_args, .rets = ring_rets, .example = "print(tl.ring_metric(s))", .run = run_ring_metric},
     {.name = "retrieve_phase", .group = "recon", .summary = "Paganin single-distance phase retrieval",

@@ -31,7 +31,10 @@ typedef struct src_info {
     const double *theta_deg;
 } src_info;
 
-static int source_info(const tl_recon_source *s, src_info *in, tl_error *err)
+static int source_info_opt(const tl_recon_source *s, src_info *in, int need_theta, tl_error *err);
+static int source_info(const tl_recon_source *s, src_info *in, tl_error *err) { return source_info_opt(s, in, 1, err); }
+
+static int source_info_opt(const tl_recon_source *s, src_info *in, int need_theta, tl_error *err)
 {
     memset(in, 0, sizeof *in);
     char a[64], b[64];
@@ -55,7 +58,10 @@ static int source_info(const tl_recon_source *s, src_info *in, tl_error *err)
         return tl_err(err, "reconstruct: darks %s do not match projections %s (rows and columns)",
                       tl_vol_shape_str(s->dark, a, sizeof a), tl_vol_shape_str(s->proj, b, sizeof b));
     in->n_flat = s->flat->nz; in->n_dark = s->dark ? s->dark->nz : 0;
-    if (!s->theta_deg) return tl_err(err, "reconstruct: angles are required with projections in memory");
+    if (!s->theta_deg) {
+        if (!need_theta) return 0;
+        return tl_err(err, "reconstruct: angles are required with projections in memory");
+    }
     if (s->n_theta != in->n_angles)
         return tl_err(err, "reconstruct: %zu angles given for %zu projections %s", s->n_theta, in->n_angles,
                       tl_vol_shape_str(s->proj, a, sizeof a));
@@ -133,6 +139,28 @@ float *tl_recon_sinogram_row(const tl_recon_source *src, size_t row, double floo
     }
     *n_angles = in.n_angles; *n_cols = in.n_cols;
     return normalized_rows(src, &in, row, row + 1, floor_value, 1, err);
+}
+
+tl_volume *tl_recon_sinograms(const tl_recon_source *src, size_t r0, size_t r1, double floor_value, tl_error *err)
+{
+    src_info in;
+    if (source_info_opt(src, &in, 0, err)) return NULL;
+    if (r1 == 0) r1 = in.n_rows;
+    if (r0 >= r1 || r1 > in.n_rows) {
+        tl_err(err, "sinograms: rows {%zu, %zu} are outside the detector's 1..%zu rows", r0 + 1, r1, in.n_rows);
+        return NULL;
+    }
+    size_t nb = r1 - r0, na = in.n_angles, n = in.n_cols;
+    float *p = normalized_rows(src, &in, r0, r1, floor_value, 1, err);
+    if (!p) return NULL;
+    tl_volume *v = tl_vol_new(TL_F32, nb, na, n, err);
+    if (v) {
+        float *d = v->data;
+        for (size_t r = 0; r < nb; r++)
+            for (size_t a = 0; a < na; a++) memcpy(d + (r * na + a) * n, p + (a * nb + r) * n, sizeof(float) * n);
+    }
+    free(p);
+    return v;
 }
 
 /* -log in place, with the floor (after Paganin on the transmission). */

@@ -45,6 +45,9 @@ void tl_recon_defaults(tl_recon_opts *o);
 /* On success *vol is the volume (output == NULL) and *center the centre used. */
 int tl_reconstruct(const tl_recon_source *src, const tl_recon_opts *o, tl_volume **vol, double *center,
                    tl_error *err);
+/* Normalised (-log) sinograms of rows [r0, r1) (r1 == 0: all) as a
+ * volume (rows, angles, cols). */
+tl_volume *tl_recon_sinograms(const tl_recon_source *src, size_t r0, size_t r1, double floor_value, tl_error *err);
 /* Normalised (-log) sinogram of one detector row: (n_angles, n_cols), malloc'ed. */
 float *tl_recon_sinogram_row(const tl_recon_source *src, size_t row, double floor_value, size_t *n_angles,
                              size_t *n_cols, tl_error *err);
