@@ -215,6 +215,7 @@ static int find_center_auto(const tl_recon_source *s, const src_info *in, const 
 static int stripes_block(float *pb, size_t na, size_t nb, size_t nm, size_t N, const tl_stripe_opts *so,
                          tl_error *err)
 {
+    if (tl_stripe_prepare(na, N, so, err)) return -1; /* FFTW plans before the parallel region */
     int *rcs = calloc(nb, sizeof *rcs);
     tl_error *errs = calloc(nb, sizeof *errs);
     if (!rcs || !errs) { free(rcs); free(errs); return tl_err(err, "reconstruct: out of memory"); }

@@ -17,6 +17,8 @@ typedef struct tl_stripe_opts {
 } tl_stripe_opts;
 void tl_stripe_defaults(tl_stripe_opts *o);
 int tl_stripe_parse(const char *name, tl_stripe_method *m, tl_error *err);
+/* Make the FFT plans a method needs, before a parallel region uses them. */
+int tl_stripe_prepare(size_t n_angles, size_t n_cols, const tl_stripe_opts *o, tl_error *err);
 int tl_remove_stripes(float *sino, size_t n_angles, size_t n_cols, const tl_stripe_opts *o, tl_error *err);
 
 /* Where projections come from: a Data Exchange file, or volumes in memory

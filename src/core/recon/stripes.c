@@ -282,31 +282,51 @@ static void idwt2_level(double *img, size_t r, size_t c, size_t ld, const double
     }
 }
 
-int tl_stripe_fw(float *s, size_t na, size_t nc, int level, int db, double sigma, tl_error *err)
+/* Levels and padded size (R angles x C columns) of the Fourier-wavelet filter. */
+static int fw_geometry(size_t na, size_t nc, int *level, int db, size_t *L, size_t *R, size_t *C, tl_error *err)
 {
     const double *h;
-    size_t L;
-    if (tl_db_filter(db, &h, &L)) return tl_err(err, "stripes: wavelet db%d is not available (db1..db10)", db);
-    if (!(sigma > 0)) return tl_err(err, "stripes: sigma must be > 0 (got %g)", sigma);
-    if (level <= 0) {
+    if (tl_db_filter(db, &h, L)) return tl_err(err, "stripes: wavelet db%d is not available (db1..db10)", db);
+    if (*level <= 0) {
         /* deep, like TomoPy (log2 of the size): a narrow stripe also has
          * energy in the coarse bands; stop while a band keeps 4 rows */
         size_t m = na < nc ? na : nc;
-        level = 0;
-        while ((m >> (level + 1)) >= 4 && level < 10) level++;
-        if (level < 1) level = 1;
+        *level = 0;
+        while ((m >> (*level + 1)) >= 4 && *level < 10) (*level)++;
+        if (*level < 1) *level = 1;
     }
-    if (level > 12) return tl_err(err, "stripes: level %d is too deep (<= 12)", level);
-    size_t unit = (size_t)1 << level;
+    if (*level > 12) return tl_err(err, "stripes: level %d is too deep (<= 12)", *level);
+    size_t unit = (size_t)1 << *level;
     /* pad angles with zeros (TomoPy pads by n/8) and columns by reflection */
-    size_t R = ((na + na / 8 + unit - 1) / unit) * unit, C = ((nc + 2 * L + unit - 1) / unit) * unit;
+    *R = ((na + na / 8 + unit - 1) / unit) * unit;
+    *C = ((nc + 2 * *L + unit - 1) / unit) * unit;
+    return 0;
+}
+
+int tl_stripe_prepare(size_t na, size_t nc, const tl_stripe_opts *o, tl_error *err)
+{
+    if (o->method != TL_STRIPE_FW) return 0;
+    int level = o->level;
+    size_t L, R, C;
+    if (fw_geometry(na, nc, &level, o->db, &L, &R, &C, err)) return -1;
+    for (int lv = 0; lv < level; lv++)
+        if (!tl_fft_plan_1d((R >> lv) / 2, -1, err) || !tl_fft_plan_1d((R >> lv) / 2, +1, err)) return -1;
+    return 0;
+}
+
+int tl_stripe_fw(float *s, size_t na, size_t nc, int level, int db, double sigma, tl_error *err)
+{
+    const double *h;
+    size_t L, R, C;
+    if (!(sigma > 0)) return tl_err(err, "stripes: sigma must be > 0 (got %g)", sigma);
+    if (fw_geometry(na, nc, &level, db, &L, &R, &C, err)) return -1;
+    tl_db_filter(db, &h, &L);
     size_t rs = (R - na) / 2, cs = (C - nc) / 2;
     double *img = calloc(R * C, sizeof(double));
     double *t1 = malloc(sizeof(double) * (R > C ? R : C)), *t2 = malloc(sizeof(double) * (R > C ? R : C));
-    double *col = malloc(sizeof(double) * 2 * R);
     void *plan = NULL;
-    if (!img || !t1 || !t2 || !col) {
-        free(img); free(t1); free(t2); free(col);
+    if (!img || !t1 || !t2) {
+        free(img); free(t1); free(t2);
         return tl_err(err, "stripes: out of memory for a %zu x %zu sinogram", na, nc);
     }
     for (size_t a = 0; a < na; a++)
@@ -344,7 +364,7 @@ int tl_stripe_fw(float *s, size_t na, size_t nc, int level, int db, double sigma
         for (size_t a = 0; a < na; a++)
             for (size_t c = 0; c < nc; c++) s[a * nc + c] = (float)img[(a + rs) * C + c + cs];
     }
-    free(img); free(t1); free(t2); free(col);
+    free(img); free(t1); free(t2);
     return rc;
 }
 
