@@ -80,4 +80,14 @@ for _, pad in ipairs({1.0, 1.5, 2.0}) do
   print(string.format("padding %.2f: error %.4f, %.3f s/slice (2 slices, incl. first-call %.2f s)",
     pad, rel_rms(r, 1, p.image, p.radius), wall / 2, w1))
 end
+-- a uniform disk (density 1 per pixel) at the same size: interior value
+local d = tl.recon_phantom(N, {n_angles = NA, n_slices = 2, phantom = "disk", center = center})
+local rd = tl.gridrec(d.sinograms, d.angles, {center = center})
+local s, k, c, r = 0, 0, N // 2, math.floor(0.6 * d.radius)
+for y = c - r, c + r, 7 do
+  for x = c - r, c + r, 7 do
+    if (y - c) ^ 2 + (x - c) ^ 2 <= r * r then s = s + rd:get(1, y + 1, x + 1); k = k + 1 end
+  end
+end
+print(string.format("uniform disk interior (r < 0.6 R), expected 1: %.5f", s / k))
 print(string.format("load average after: %s", loadavg()))
