@@ -204,10 +204,12 @@ static int setup_init(grid_setup *g, size_t n_angles, size_t N, const double *th
         g->filt[2 * jj + 1] = (float)(a * sin(ph));
     }
     free(H);
+    /* the output scale is split over the two axes' factors */
+    double osc = sqrt(fabs(o->out_scale > 0 ? o->out_scale : 1.0));
     for (size_t i = 0; i < N; i++) {
         long x = (long)i - (long)(N / 2);
         double w = tl_pswf_transform(&g->k, (double)x, P);
-        g->corr[i] = (float)(((x & 1) ? -1.0 : 1.0) / w);
+        g->corr[i] = (float)(((x & 1) ? -osc : osc) / w);
     }
     g->avx2 = cpu_has_avx2();
     /* The inverse 2-D FFT in two passes: rows, then only the N columns
@@ -323,7 +325,8 @@ static tl_gridrec_opts cache_opts;
 static int same_opts(const tl_gridrec_opts *a, const tl_gridrec_opts *b)
 {
     return a->filter == b->filter && a->cutoff == b->cutoff && a->order == b->order && a->padding == b->padding &&
-           a->center == b->center && a->kernel_width == b->kernel_width && a->kernel_c == b->kernel_c;
+           a->center == b->center && a->kernel_width == b->kernel_width && a->kernel_c == b->kernel_c &&
+           a->out_scale == b->out_scale;
 }
 
 static grid_setup *cached_setup(size_t n_angles, size_t N, const double *theta, const tl_gridrec_opts *o, tl_error *err)

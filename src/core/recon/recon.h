@@ -78,6 +78,7 @@ typedef struct tl_gridrec_opts {
     double center;        /* 0-based detector column */
     int kernel_width;     /* 0: default */
     double kernel_c;      /* 0: default */
+    double out_scale;     /* output multiplier (0 = 1): e.g. 1/pixel_cm for 1/cm */
 } tl_gridrec_opts;
 
 void tl_gridrec_defaults(tl_gridrec_opts *o);

@@ -288,7 +288,7 @@ int tl_reconstruct(const tl_recon_source *s, const tl_recon_opts *o, tl_volume *
     /* a block buffer only when streaming; in memory, Gridrec writes in place */
     tl_volume *blk = w ? tl_vol_new(TL_F32, bmax, N, N, err) : NULL;
     int rc = (w && !blk) ? -1 : 0;
-    float scale = (float)(1.0 / (pixel_um * 1e-4)); /* 1/pixel -> 1/cm */
+    g.out_scale = 1.0 / (pixel_um * 1e-4); /* 1/pixel -> 1/cm, folded into Gridrec's last step */
     for (size_t b0 = r0; rc == 0 && b0 < r1; b0 += bmax) {
         size_t b1 = b0 + bmax < r1 ? b0 + bmax : r1, nb = b1 - b0;
         size_t m0 = b0 >= margin ? b0 - margin : 0, m1 = b1 + margin < in.n_rows ? b1 + margin : in.n_rows;
@@ -305,8 +305,6 @@ int tl_reconstruct(const tl_recon_source *s, const tl_recon_opts *o, tl_volume *
         if (rc == 0) rc = tl_gridrec(pb, nb, na, N, N, nm * N, theta, &g, bd, err);
         free(p);
         if (rc) break;
-        #pragma omp parallel for schedule(static)
-        for (size_t i = 0; i < nb * N * N; i++) bd[i] *= scale;
         if (w) {
             tl_volume view = *blk; /* the first nb slices of the block buffer */
             view.nz = nb;
