@@ -168,7 +168,9 @@ static int setup_init(grid_setup *g, size_t n_angles, size_t N, const double *th
     memset(g, 0, sizeof *g);
     g->N = N; g->n_angles = n_angles;
     size_t P = tl_fft_good_size((size_t)ceil(o->padding * (double)N));
-    while (P % 2) P = tl_fft_good_size(P + 1);
+    /* a multiple of 4: every line (P complex) then starts 32-byte aligned,
+     * as FFTW's SIMD plans made on aligned arrays require */
+    while (P % 4) P = tl_fft_good_size(P + 1);
     g->P = P;
     if ((double)n_angles * (double)P >= 4e9 || P > 65535)
         return tl_err(err, "gridrec: %zu angles x a %zu-point grid is too large (grid <= 65535, angles x grid < 4e9)",

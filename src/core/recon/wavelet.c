@@ -9,7 +9,9 @@
 
 #include <stddef.h>
 
-/* Scaling filters h (Σh = √2, Σh² = 1), dbN has 2N taps. */
+/* Scaling filters h (Σh = √2, Σh² = 1), dbN has 2N taps: the standard
+ * constants (Daubechies 1988), as tabulated by scipy.signal.daub; the tests
+ * check their normalisation and perfect reconstruction. */
 static const double db1[] = {0.7071067811865475, 0.7071067811865475};
 static const double db2[] = {0.48296291314453416, 0.8365163037378078, 0.22414386804201342, -0.12940952255126037};
 static const double db3[] = {0.3326705529500826, 0.8068915093110923, 0.4598775021184915, -0.13501102001025456,
