@@ -457,6 +457,14 @@ START_TEST(test_bad_inputs)
     ck_assert_msg(strstr(e.msg, "flat - dark") && strstr(e.msg, "row 1, column 6"), "%s", e.msg);
     ck_assert_ptr_null(v);
 
+    /* Ctrl-C: the flag stops the reconstruction with an error, no volume */
+    ((uint16_t *)flat->data)[5] = ((uint16_t *)flat->data)[5 + rows * N] = ((uint16_t *)flat->data)[5 + 2 * rows * N] = 60100;
+    tl_interrupt_flag = 1;
+    ck_assert_int_eq(tl_reconstruct(&s, &o, &v, &c, &e), -1);
+    ck_assert_msg(strstr(e.msg, "interrupted") != NULL, "%s", e.msg);
+    ck_assert_ptr_null(v);
+    ck_assert_int_eq(tl_interrupt_flag, 0);
+
     tl_volume *bad = tl_vol_new(TL_U16, 3, rows, N + 1, &e);
     s.flat = bad;
     ck_assert_int_eq(tl_reconstruct(&s, &o, &v, &c, &e), -1);
