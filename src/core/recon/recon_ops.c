@@ -417,7 +417,9 @@ const tl_op tl_ops_recon[] = {
      .run = run_reconstruct},
     {.name = "gridrec", .group = "recon", .summary = "Gridrec on sinograms of line integrals (no normalisation)",
      .doc = "The reconstruction kernel of tl.reconstruct, on f32 sinograms (slices, angles, cols) already "
-            "normalised and -log'ed. Output in 1/pixel (divide by the pixel size for physical units).",
+            "normalised and -log'ed. Output in 1/pixel (divide by the pixel size for physical units). "
+            "The tables, FFTW plans and per-thread grids are kept for the next call with the same geometry "
+            "(about 0.2 GB at 2048 columns, 1500 angles, 2 threads); tl.reconstruct frees them when it ends.",
      .args = gridrec_args, .rets = gridrec_rets,
      .example = "local p = tl.recon_phantom(256, {n_angles = 360}); local s = tl.gridrec(p.sinograms, p.angles)",
      .run = run_gridrec},
