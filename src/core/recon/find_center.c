@@ -6,7 +6,8 @@
  * 2-D spectrum of a consistent 360° sinogram is concentrated in a double
  * wedge |ω_angle| <= |ω_t| · R (R = object radius), so the energy outside
  * the wedge is smallest at the true centre. A coarse search in one-pixel
- * steps is refined in eighth-pixel steps with linear interpolation.
+ * steps (on 4 x 4 block means for sinograms over 4 Mpixel, as TomoPy) is
+ * refined in eighth-pixel steps with linear interpolation.
  *
  * Phase correlation: the projection at θ0 + 180° is the mirror image of
  * the one at θ0 about the centre, so their shift is 2c − (N − 1). */
@@ -21,6 +22,7 @@ typedef struct vo_ctx {
     const float *sino;
     float *mask;         /* rows x n, in fftshifted layout */
     float *buf;          /* rows x n complex */
+    size_t *idx, n_idx;  /* the mask's cells, in increasing order */
     void *plan;
 } vo_ctx;
 
@@ -76,10 +78,49 @@ static double vo_metric(vo_ctx *v, double c)
     }
     tl_fft_exec(v->plan, b);
     double sum = 0;
+    for (size_t k = 0; k < v->n_idx; k++) {
+        size_t i = v->idx[k];
+        sum += sqrtf(b[2 * i] * b[2 * i] + b[2 * i + 1] * b[2 * i + 1]);
+    }
+    return sum / (double)(v->rows * n);
+}
+
+static int vo_init(vo_ctx *v, const float *sino, size_t na, size_t n, tl_error *err)
+{
+    *v = (vo_ctx){.na = na, .n = n, .rows = 2 * na, .sino = sino};
+    v->plan = tl_fft_plan_2d(v->rows, n, -1, err);
+    if (!v->plan) return -1;
+    v->mask = malloc(sizeof(float) * v->rows * n);
+    v->buf = tl_fft_alloc(v->rows * n);
+    if (!v->mask || !v->buf) {
+        free(v->mask); tl_fft_free(v->buf);
+        return tl_err(err, "find_center: out of memory");
+    }
+    make_mask(v, 0.5 * 0.5 * (double)n, 20);
     size_t tot = v->rows * n;
-    for (size_t i = 0; i < tot; i++)
-        if (v->mask[i] != 0) sum += hypot(b[2 * i], b[2 * i + 1]);
-    return sum / (double)tot;
+    v->n_idx = 0;
+    for (size_t i = 0; i < tot; i++) v->n_idx += v->mask[i] != 0;
+    v->idx = malloc(sizeof(size_t) * (v->n_idx ? v->n_idx : 1));
+    if (!v->idx) { free(v->mask); tl_fft_free(v->buf); return tl_err(err, "find_center: out of memory"); }
+    for (size_t i = 0, k = 0; i < tot; i++)
+        if (v->mask[i] != 0) v->idx[k++] = i;
+    return 0;
+}
+
+static void vo_free(vo_ctx *v) { free(v->mask); free(v->idx); tl_fft_free(v->buf); }
+
+/* Smallest metric over c = lo, lo + step, ... <= hi (within [1, n - 2]). */
+static double vo_search(vo_ctx *v, double lo, double hi, double step, double *best)
+{
+    double bm = INFINITY;
+    lo = fmax(lo, 1.0);
+    hi = fmin(hi, (double)v->n - 2.0);
+    *best = lo;
+    for (double c = lo; c <= hi + 1e-9; c += step) {
+        double m = vo_metric(v, c);
+        if (m < bm) { bm = m; *best = c; }
+    }
+    return bm;
 }
 
 int tl_find_center_vo(const float *sino, size_t n_angles, size_t n_cols, double smin, double smax,
@@ -88,31 +129,41 @@ int tl_find_center_vo(const float *sino, size_t n_angles, size_t n_cols, double 
     if (n_angles < 8 || n_cols < 16)
         return tl_err(err, "find_center: sinogram %zu x %zu is too small for Vo's method (>= 8 angles, 16 columns)",
                       n_angles, n_cols);
-    vo_ctx v = {.na = n_angles, .n = n_cols, .rows = 2 * n_angles, .sino = sino};
-    v.plan = tl_fft_plan_2d(v.rows, n_cols, -1, err);
-    if (!v.plan) return -1;
-    v.mask = malloc(sizeof(float) * v.rows * n_cols);
-    v.buf = tl_fft_alloc(v.rows * n_cols);
-    if (!v.mask || !v.buf) { free(v.mask); tl_fft_free(v.buf); return tl_err(err, "find_center: out of memory"); }
-    make_mask(&v, 0.5 * 0.5 * (double)n_cols, 20);
     double mid = (n_cols - 1) / 2.0;
     double lo = fmax(mid + smin, 1.0), hi = fmin(mid + smax, (double)n_cols - 2.0);
-    if (!(hi >= lo)) {
-        free(v.mask); tl_fft_free(v.buf);
+    if (!(hi >= lo))
         return tl_err(err, "find_center: search range [%g, %g] is outside the detector", mid + smin, mid + smax);
+    vo_ctx v;
+    double coarse;
+    if ((double)n_angles * (double)n_cols > 4e6 && n_angles >= 64 && n_cols >= 256) {
+        /* large sinograms (as TomoPy): the coarse search on 4 x 4 block means
+         * (a block of columns 4k..4k+3 is centred on 4k + 1.5), then a
+         * full-resolution search +-3 px around it */
+        size_t f = 4, nad = n_angles / f, ncd = n_cols / f;
+        float *ds = malloc(sizeof(float) * nad * ncd);
+        if (!ds) return tl_err(err, "find_center: out of memory");
+        for (size_t a = 0; a < nad; a++)
+            for (size_t c = 0; c < ncd; c++) {
+                double acc = 0;
+                for (size_t i = 0; i < f; i++)
+                    for (size_t j = 0; j < f; j++) acc += sino[(a * f + i) * n_cols + c * f + j];
+                ds[a * ncd + c] = (float)(acc / (double)(f * f));
+            }
+        if (vo_init(&v, ds, nad, ncd, err)) { free(ds); return -1; }
+        double cd;
+        vo_search(&v, floor((lo - 1.5) / f), (hi - 1.5) / f, 0.5, &cd);
+        vo_free(&v);
+        free(ds);
+        double c0 = cd * (double)f + 1.5;
+        if (vo_init(&v, sino, n_angles, n_cols, err)) return -1;
+        vo_search(&v, fmax(lo, c0 - 3.0), fmin(hi, c0 + 3.0), 0.5, &coarse);
+    } else {
+        if (vo_init(&v, sino, n_angles, n_cols, err)) return -1;
+        vo_search(&v, floor(lo), hi, 1.0, &coarse);
     }
-    double best = lo, bm = INFINITY;
-    for (double c = floor(lo); c <= hi; c += 1.0) {
-        double m = vo_metric(&v, c);
-        if (m < bm) { bm = m; best = c; }
-    }
-    double coarse = best;
-    for (double c = coarse - 1.0; c <= coarse + 1.0 + 1e-9; c += 0.125) {
-        if (c < lo || c > hi) continue;
-        double m = vo_metric(&v, c);
-        if (m < bm) { bm = m; best = c; }
-    }
-    free(v.mask); tl_fft_free(v.buf);
+    double best, r = (double)n_angles * (double)n_cols > 4e6 ? 0.5 : 1.0;
+    vo_search(&v, fmax(lo, coarse - r), fmin(hi, coarse + r), 0.125, &best);
+    vo_free(&v);
     *center = best;
     return 0;
 }
