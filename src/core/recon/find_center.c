@@ -6,24 +6,21 @@
  * 2-D spectrum of a consistent 360° sinogram is concentrated in a double
  * wedge |ω_angle| <= |ω_t| · R (R = object radius), so the energy outside
  * the wedge is smallest at the true centre. A coarse search in one-pixel
- * steps (on 4 x 4 block means for sinograms over 4 Mpixel, as TomoPy) is
- * refined in eighth-pixel steps with linear interpolation.
+ * steps is refined in eighth-pixel steps; the shift is applied in Fourier
+ * space (see vo_metric), so the whole search costs two 2-D FFTs.
  *
  * Phase correlation: the projection at θ0 + 180° is the mirror image of
  * the one at θ0 about the centre, so their shift is 2c − (N − 1). */
 #include "recon.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 typedef struct vo_ctx {
     size_t na, n, rows;  /* rows = 2 na */
-    const float *sino;
-    float *mask;         /* rows x n, in fftshifted layout */
-    float *buf;          /* rows x n complex */
-    size_t *idx, n_idx;  /* the mask's cells, in increasing order */
-    void *plan;
+    float *mask;         /* rows x n, in the FFT's natural order */
 } vo_ctx;
 
 /* TomoPy/Vo's double-wedge mask (ratio 0.5, drop 20 rows around ω_angle = 0),
@@ -52,65 +49,41 @@ static void make_mask(vo_ctx *v, double radius, int drop)
     }
 }
 
-static double vo_metric(vo_ctx *v, double c)
+/* The spectrum of [sinogram; mirrored sinogram shifted by s] is A + B·e^{-2πi k s / n}
+ * (A, B: spectra of [sinogram; 0] and [0; mirrored], k the detector
+ * frequency), so each candidate costs one pass over the mask's cells
+ * instead of a 2-D FFT, and sub-pixel shifts are exact (circular: the
+ * detector edges are air in a scan whose object stays in the field of view). */
+typedef struct vo_spec {
+    size_t n, rows, n_idx;
+    float *a, *b;        /* rows x n complex */
+    uint32_t *idx, *col; /* the mask's cells and their detector frequency column */
+    float *ph;           /* n complex: the phase ramp of the candidate */
+} vo_spec;
+
+static double vo_metric(vo_spec *v, double c)
 {
-    size_t na = v->na, n = v->n;
-    double shift = 2.0 * (c - (n - 1) / 2.0);
-    float *b = v->buf;
-    for (size_t a = 0; a < na; a++) {
-        const float *s = v->sino + a * n;
-        float *r0 = b + 2 * a * n, *r1 = b + 2 * (na + a) * n;
-        const float *comp = v->sino + (na - 1 - a) * n; /* flipud: avoids local minima */
-        for (size_t k = 0; k < n; k++) {
-            r0[2 * k] = s[k]; r0[2 * k + 1] = 0;
-            /* mirrored row, rolled by shift: value at k is flip[k - shift] */
-            double src = (double)k - shift;
-            double m = (double)(n - 1) - src; /* flip[x] = s[n-1-x] */
-            float val;
-            if (src < 0 || src > (double)(n - 1)) val = comp[k];
-            else {
-                size_t i0 = (size_t)floor(m);
-                double f = m - (double)i0;
-                val = i0 + 1 < n ? (float)((1 - f) * s[i0] + f * s[i0 + 1]) : s[i0];
-            }
-            r1[2 * k] = val; r1[2 * k + 1] = 0;
-        }
+    size_t n = v->n;
+    double shift = 2.0 * (c - (double)(n - 1) / 2.0);
+    for (size_t k = 0; k < n; k++) {
+        double kf = (double)(k <= n / 2 ? (long)k : (long)k - (long)n);
+        double ang = -2.0 * M_PI * kf * shift / (double)n;
+        v->ph[2 * k] = (float)cos(ang);
+        v->ph[2 * k + 1] = (float)sin(ang);
     }
-    tl_fft_exec(v->plan, b);
     double sum = 0;
-    for (size_t k = 0; k < v->n_idx; k++) {
-        size_t i = v->idx[k];
-        sum += sqrtf(b[2 * i] * b[2 * i] + b[2 * i + 1] * b[2 * i + 1]);
+    for (size_t m = 0; m < v->n_idx; m++) {
+        size_t i = v->idx[m];
+        const float *p = v->ph + 2 * (size_t)v->col[m];
+        float br = v->b[2 * i], bi = v->b[2 * i + 1];
+        float re = v->a[2 * i] + br * p[0] - bi * p[1], im = v->a[2 * i + 1] + br * p[1] + bi * p[0];
+        sum += sqrtf(re * re + im * im);
     }
     return sum / (double)(v->rows * n);
 }
 
-static int vo_init(vo_ctx *v, const float *sino, size_t na, size_t n, tl_error *err)
-{
-    *v = (vo_ctx){.na = na, .n = n, .rows = 2 * na, .sino = sino};
-    v->plan = tl_fft_plan_2d(v->rows, n, -1, err);
-    if (!v->plan) return -1;
-    v->mask = malloc(sizeof(float) * v->rows * n);
-    v->buf = tl_fft_alloc(v->rows * n);
-    if (!v->mask || !v->buf) {
-        free(v->mask); tl_fft_free(v->buf);
-        return tl_err(err, "find_center: out of memory");
-    }
-    make_mask(v, 0.5 * 0.5 * (double)n, 20);
-    size_t tot = v->rows * n;
-    v->n_idx = 0;
-    for (size_t i = 0; i < tot; i++) v->n_idx += v->mask[i] != 0;
-    v->idx = malloc(sizeof(size_t) * (v->n_idx ? v->n_idx : 1));
-    if (!v->idx) { free(v->mask); tl_fft_free(v->buf); return tl_err(err, "find_center: out of memory"); }
-    for (size_t i = 0, k = 0; i < tot; i++)
-        if (v->mask[i] != 0) v->idx[k++] = i;
-    return 0;
-}
-
-static void vo_free(vo_ctx *v) { free(v->mask); free(v->idx); tl_fft_free(v->buf); }
-
 /* Smallest metric over c = lo, lo + step, ... <= hi (within [1, n - 2]). */
-static double vo_search(vo_ctx *v, double lo, double hi, double step, double *best)
+static double vo_search(vo_spec *v, double lo, double hi, double step, double *best)
 {
     double bm = INFINITY;
     lo = fmax(lo, 1.0);
@@ -133,39 +106,40 @@ int tl_find_center_vo(const float *sino, size_t n_angles, size_t n_cols, double 
     double lo = fmax(mid + smin, 1.0), hi = fmin(mid + smax, (double)n_cols - 2.0);
     if (!(hi >= lo))
         return tl_err(err, "find_center: search range [%g, %g] is outside the detector", mid + smin, mid + smax);
-    vo_ctx v;
-    double coarse;
-    if ((double)n_angles * (double)n_cols > 4e6 && n_angles >= 64 && n_cols >= 256) {
-        /* large sinograms (as TomoPy): the coarse search on 4 x 4 block means
-         * (a block of columns 4k..4k+3 is centred on 4k + 1.5), then a
-         * full-resolution search +-3 px around it */
-        size_t f = 4, nad = n_angles / f, ncd = n_cols / f;
-        float *ds = malloc(sizeof(float) * nad * ncd);
-        if (!ds) return tl_err(err, "find_center: out of memory");
-        for (size_t a = 0; a < nad; a++)
-            for (size_t c = 0; c < ncd; c++) {
-                double acc = 0;
-                for (size_t i = 0; i < f; i++)
-                    for (size_t j = 0; j < f; j++) acc += sino[(a * f + i) * n_cols + c * f + j];
-                ds[a * ncd + c] = (float)(acc / (double)(f * f));
-            }
-        if (vo_init(&v, ds, nad, ncd, err)) { free(ds); return -1; }
-        double cd;
-        vo_search(&v, floor((lo - 1.5) / f), (hi - 1.5) / f, 0.5, &cd);
-        vo_free(&v);
-        free(ds);
-        double c0 = cd * (double)f + 1.5;
-        if (vo_init(&v, sino, n_angles, n_cols, err)) return -1;
-        vo_search(&v, fmax(lo, c0 - 3.0), fmin(hi, c0 + 3.0), 0.5, &coarse);
-    } else {
-        if (vo_init(&v, sino, n_angles, n_cols, err)) return -1;
-        vo_search(&v, floor(lo), hi, 1.0, &coarse);
-    }
-    double best, r = (double)n_angles * (double)n_cols > 4e6 ? 0.5 : 1.0;
-    vo_search(&v, fmax(lo, coarse - r), fmin(hi, coarse + r), 0.125, &best);
-    vo_free(&v);
+    size_t n = n_cols, rows = 2 * n_angles, tot = rows * n;
+    if ((double)tot >= 4e9) return tl_err(err, "find_center: sinogram %zu x %zu is too large", n_angles, n_cols);
+    void *plan = tl_fft_plan_2d(rows, n, -1, err);
+    if (!plan) return -1;
+    vo_ctx m = {.na = n_angles, .n = n, .rows = rows};
+    vo_spec v = {.n = n, .rows = rows};
+    m.mask = malloc(sizeof(float) * tot);
+    v.a = tl_fft_alloc(tot);
+    v.b = tl_fft_alloc(tot);
+    v.ph = malloc(sizeof(float) * 2 * n);
+    int rc = -1;
+    if (!m.mask || !v.a || !v.b || !v.ph) { tl_err(err, "find_center: out of memory"); goto done; }
+    for (size_t a = 0; a < n_angles; a++)
+        for (size_t k = 0; k < n; k++) {
+            v.a[2 * (a * n + k)] = sino[a * n + k];
+            v.b[2 * ((n_angles + a) * n + k)] = sino[a * n + (n - 1 - k)]; /* mirrored */
+        }
+    tl_fft_exec(plan, v.a);
+    tl_fft_exec(plan, v.b);
+    make_mask(&m, 0.5 * 0.5 * (double)n, 20);
+    for (size_t i = 0; i < tot; i++) v.n_idx += m.mask[i] != 0;
+    v.idx = malloc(sizeof(uint32_t) * (v.n_idx ? v.n_idx : 1));
+    v.col = malloc(sizeof(uint32_t) * (v.n_idx ? v.n_idx : 1));
+    if (!v.idx || !v.col) { tl_err(err, "find_center: out of memory"); goto done; }
+    for (size_t i = 0, k = 0; i < tot; i++)
+        if (m.mask[i] != 0) { v.idx[k] = (uint32_t)i; v.col[k] = (uint32_t)(i % n); k++; }
+    double coarse, best;
+    vo_search(&v, floor(lo), hi, 1.0, &coarse);
+    vo_search(&v, fmax(lo, coarse - 1.0), fmin(hi, coarse + 1.0), 0.125, &best);
     *center = best;
-    return 0;
+    rc = 0;
+done:
+    free(m.mask); tl_fft_free(v.a); tl_fft_free(v.b); free(v.ph); free(v.idx); free(v.col);
+    return rc;
 }
 
 int tl_find_center_pc(const float *p0, const float *p180, size_t n, double *center, tl_error *err)
