@@ -354,7 +354,10 @@ static void sb_printf(sbuf *b, const char *fmt, ...)
 static void format_default(sbuf *b, const tl_arg *a)
 {
     if (a->flags & TL_REQUIRED) { sb_printf(b, "required"); return; }
-    if (a->flags & TL_OPTIONAL) { sb_printf(b, "optional"); return; }
+    if (a->flags & TL_OPTIONAL) {
+        sb_printf(b, (a->type == TL_T_NUMBER || a->type == TL_T_INT) ? "optional (absent or \"auto\")" : "optional");
+        return;
+    }
     switch (a->type) {
     case TL_T_NUMBER: sb_printf(b, "default %g", a->def); break;
     case TL_T_INT: sb_printf(b, "default %lld", (long long)a->def); break;

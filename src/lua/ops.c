@@ -8,6 +8,14 @@
 
 #define MAX_ARGS 64
 
+/* "auto" for an optional number means "not given: let the operator choose"
+ * (center = "auto", li_max = "auto"), as the docs and recipes spell it. */
+static int is_auto(lua_State *L, int idx, const tl_arg *a)
+{
+    return (a->flags & TL_OPTIONAL) && (a->type == TL_T_NUMBER || a->type == TL_T_INT) &&
+           lua_type(L, idx) == LUA_TSTRING && strcmp(lua_tostring(L, idx), "auto") == 0;
+}
+
 static int table_like(tl_type t)
 {
     return t == TL_T_NUMBERS || t == TL_T_STRINGS || t == TL_T_RECORD || t == TL_T_RANGE;
@@ -39,7 +47,7 @@ static int call_op(lua_State *L)
     for (size_t i = 0; i < nargs && li <= top; i++) {
         const tl_arg *a = &op->args[i];
         if (!(a->flags & TL_POSITIONAL)) continue;
-        if (lua_isnil(L, li)) { li++; continue; }
+        if (lua_isnil(L, li) || is_auto(L, li, a)) { li++; continue; }
         if (lua_istable(L, li) && !table_like(a->type)) break; /* the options table */
         tl_lua_to_value(L, li, op, a, &args[i], scratch);
         li++;
@@ -60,7 +68,8 @@ static int call_op(lua_State *L)
                 return luaL_error(L, "'%s' has no option '%s' (it takes: %s)", op->name, key, lua_tostring(L, -1));
             }
             if (args[k].set) return luaL_error(L, "'%s': argument '%s' given twice", op->name, key);
-            if (!lua_isnil(L, -1)) tl_lua_to_value(L, -1, op, &op->args[k], &args[k], scratch);
+            if (!lua_isnil(L, -1) && !is_auto(L, lua_gettop(L), &op->args[k]))
+                tl_lua_to_value(L, -1, op, &op->args[k], &args[k], scratch);
             lua_pop(L, 1);
         }
     }

@@ -154,6 +154,18 @@ T.case("zproject: max, min, mean, sum, std per column", function()
   T.raises(function() v:zproject { z = { 2, 4 } } end, "z range {2, 4} is outside 1..3")
 end)
 
+T.case("\"auto\" for an optional number means absent", function()
+  local mu = tl.full(2, 24, 24, 0, { voxel_um = 2 })
+  for y = 8, 16 do for x = 6, 14 do mu:set(1, y, x, 10); mu:set(2, y, x, 10) end end
+  local p = tl.project(mu, { n_angles = 30, noise = false })
+  local a = tl.reconstruct(p.data, { flats = p.white, darks = p.dark, angles = p.theta, center = "auto" }).volume
+  local b = tl.reconstruct(p.data, { flats = p.white, darks = p.dark, angles = p.theta }).volume
+  T.eq(tl.compare(a, b).max_abs, 0)
+  T.raises(function() tl.full(2, 2, 2, "auto") end, "bad argument 'value' to 'full' (number expected, got string)")
+  T.raises(function() tl.reconstruct(p.data, { flats = p.white, center = "middle" }) end,
+    "bad argument 'center' to 'reconstruct' (number expected, got string)")
+end)
+
 T.case("threads and clock", function()
   local n = tl.threads()
   T.ok(n >= 1)
