@@ -77,4 +77,20 @@ T.case("identical for 1 and 2 threads, and along x = along z of the transpose", 
   T.eq(nz, 3); T.eq(ny, 40); T.eq(nx, 72)
 end)
 
+T.case("default model segments a synthetic cell", function()
+  local path = "datasets/models/unet_cell.h5"
+  local net = tl.cnn.load(path)
+  T.ok(tostring(net):find("classes: void/pore, Li, interphase, electrolyte, steel, outside", 1, true), tostring(net))
+  -- a small clean cell (true attenuation, no reconstruction noise): the
+  -- thick phases must come out nearly perfect
+  local cell = tl.phantom.cell { nz = 64, ny = 64, nx = 64, li_thickness = 20, pellet_thickness = 45,
+    contact_region = 12, ring_period = 40, impurities = 0, seed = 11 }
+  local seg = net:infer(cell:mu(), { axis = "y" })
+  local lab = cell:labels()
+  for _, c in ipairs({ { 1, 2, "Li" }, { 3, 4, "electrolyte" }, { 4, 6, "steel" } }) do
+    local iou = tl.compare(seg.labels:eq(c[1]), lab:eq(c[2])).iou
+    T.ok(iou > 0.8, string.format("%s IoU %.3f", c[3], iou))
+  end
+end)
+
 T.done()
