@@ -1,0 +1,103 @@
+/* contact.c — the contact map of seed 000 (Methods, "Contact area mapping").
+ *
+ * For each column the `depth` voxels at the electrolyte-side edge of the
+ * lithium are inspected; any voxel below void_max means a void separates Li
+ * from the electrolyte there (no contact). Columns without Li have no
+ * contact. One pass from the collector side: per column we keep the last Li
+ * voxel seen and the latest void-like voxel at or before it, so the test is
+ * "latest void at or before the edge lies within depth of the edge".
+ * Rows of columns are walked plane by plane (contiguous reads), OpenMP over y. */
+#include "interface.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+void tl_contact_result_free(tl_contact_result *r)
+{
+    tl_vol_unref(r->contact); tl_vol_unref(r->edge_vox);
+    memset(r, 0, sizeof *r);
+}
+
+int tl_contact_map(const tl_volume *vol, const tl_volume *li, const tl_contact_opts *o,
+                   tl_contact_result *r, tl_error *err)
+{
+    memset(r, 0, sizeof *r);
+    if (vol->dtype != TL_F32) return tl_err(err, "contact_map: volume must be f32, got %s", tl_dtype_name(vol->dtype));
+    if (li->dtype != TL_U8) return tl_err(err, "contact_map: li mask must be u8, got %s", tl_dtype_name(li->dtype));
+    if (tl_vol_check_same_shape(vol, "volume", li, "li", err)) return tl_err_prefix(err, "contact_map: ");
+    if (o->depth < 1) return tl_err(err, "contact_map: depth must be >= 1 (got %d)", o->depth);
+    const size_t nz = vol->nz, ny = vol->ny, nx = vol->nx;
+    char sh[64];
+    if (nz < 2) return tl_err(err, "contact_map: volume must be 3D (columns along z), got a 2D map of shape %s", tl_vol_shape_str(vol, sh, sizeof sh));
+    if (tl_mask_is_empty(li)) return tl_err(err, "contact_map: li mask is empty (no lithium found: check the thresholds and the electrode side)");
+    if (nz > INT32_MAX) return tl_err(err, "contact_map: nz %zu too large", nz);
+    r->contact = tl_seg_map_like(vol, TL_U8, err);
+    r->edge_vox = tl_seg_map_like(vol, TL_I32, err);
+    if (!r->contact || !r->edge_vox) { tl_contact_result_free(r); return -1; }
+    const int fwd = o->electrode == TL_ELECTRODE_TOP; /* walk from the collector */
+    const float void_max = (float)o->void_max;
+    const int32_t depth = o->depth;
+    const float *data = vol->data;
+    const uint8_t *lm = li->data;
+    size_t ncontact = 0, nli = 0;
+    int oom = 0, nan_found = 0;
+
+    #pragma omp parallel reduction(+ : ncontact, nli) reduction(| : oom, nan_found)
+    {
+        int32_t *pend = malloc(nx * sizeof *pend), *last = malloc(nx * sizeof *last), *vlast = malloc(nx * sizeof *vlast);
+        if (!pend || !last || !vlast) oom = 1;
+        #pragma omp for schedule(static)
+        for (size_t y = 0; y < ny; y++) {
+            if (!pend || !last || !vlast) continue;
+            for (size_t x = 0; x < nx; x++) pend[x] = last[x] = vlast[x] = -1;
+            int bad = 0;
+            for (size_t k = 0; k < nz; k++) {
+                size_t z = tl_walk_z(k, nz, fwd);
+                const float *row = data + (z * ny + y) * nx;
+                const uint8_t *lrow = lm + (z * ny + y) * nx;
+                const int32_t kk = (int32_t)k;
+                for (size_t x = 0; x < nx; x++) {
+                    float v = row[x];
+                    bad |= v != v;
+                    pend[x] = v < void_max ? kk : pend[x];
+                    if (lrow[x]) { last[x] = kk; vlast[x] = pend[x]; }
+                }
+            }
+            if (bad) nan_found = 1;
+            uint8_t *c = (uint8_t *)r->contact->data + y * nx;
+            int32_t *ev = (int32_t *)r->edge_vox->data + y * nx;
+            for (size_t x = 0; x < nx; x++) {
+                if (last[x] < 0) { ev[x] = -1; continue; }
+                nli++;
+                ev[x] = (int32_t)tl_walk_z((size_t)last[x], nz, fwd);
+                int contact = !(vlast[x] >= 0 && vlast[x] > last[x] - depth);
+                c[x] = (uint8_t)contact;
+                ncontact += (size_t)contact;
+            }
+        }
+        free(pend); free(last); free(vlast);
+    }
+    if (oom) { tl_contact_result_free(r); return tl_err(err, "contact_map: out of memory"); }
+    if (nan_found) { tl_contact_result_free(r); return tl_err(err, "contact_map: volume holds NaN voxels"); }
+    double px_mm2 = vol->voxel_um[1] * vol->voxel_um[2] * 1e-6;
+    r->contact_pixels = ncontact;
+    r->li_pixels = nli;
+    r->pixels = ny * nx;
+    r->contact_mm2 = (double)ncontact * px_mm2;
+    r->map_mm2 = (double)(ny * nx) * px_mm2;
+    r->contact_fraction = (double)ncontact / (double)(ny * nx);
+    return 0;
+}
+
+int tl_effective_current_density(double j_nominal, double contact_mm2, double nominal_mm2,
+                                 double *j_eff, tl_error *err)
+{
+    if (!(contact_mm2 > 0))
+        return tl_err(err, "effective_current_density: contact area is %g mm²; no contact carries no current", contact_mm2);
+    if (!(nominal_mm2 > 0)) return tl_err(err, "effective_current_density: nominal area must be > 0 (got %g)", nominal_mm2);
+    if (contact_mm2 > nominal_mm2 * (1 + 1e-12))
+        return tl_err(err, "effective_current_density: contact area %g mm² exceeds the nominal area %g mm²", contact_mm2, nominal_mm2);
+    *j_eff = j_nominal * nominal_mm2 / contact_mm2;
+    return 0;
+}

@@ -1,0 +1,199 @@
+/* otsu.c — multi-class Otsu thresholds and the threshold proposal.
+ *
+ * Otsu: an exhaustive search over bin boundaries of a histogram for the
+ * split into 2..4 classes that maximises the between-class variance
+ * (sum over classes of S_k^2 / N_k with prefix sums; O(bins^(K-1))).
+ * Counts are integers, so the result does not depend on the thread count. */
+#include "seg.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int region_check(const tl_volume *vol, const tl_otsu_opts *o, const char *who, tl_error *err)
+{
+    char s[64];
+    if (o->z0 >= o->z1 || o->z1 > vol->nz || o->y0 >= o->y1 || o->y1 > vol->ny || o->x0 >= o->x1 || o->x1 > vol->nx)
+        return tl_err(err, "%s: region z=[%zu,%zu] y=[%zu,%zu] x=[%zu,%zu] is empty or outside the volume %s", who,
+                      o->z0 + 1, o->z1, o->y0 + 1, o->y1, o->x0 + 1, o->x1, tl_vol_shape_str(vol, s, sizeof s));
+    if (o->mask) {
+        if (o->mask->dtype != TL_U8) return tl_err(err, "%s: roi mask must be u8, got %s", who, tl_dtype_name(o->mask->dtype));
+        if (tl_vol_check_same_shape(vol, "volume", o->mask, "roi", err)) return tl_err_prefix(err, "%s: ", who);
+    }
+    return 0;
+}
+
+/* Calls fn(value) for each finite voxel of the region; used by two passes. */
+#define REGION_LOOP(vol, o, BODY)                                                         \
+    for (size_t z = (o)->z0; z < (o)->z1; z++)                                            \
+        for (size_t y = (o)->y0; y < (o)->y1; y++) {                                      \
+            size_t base = (z * (vol)->ny + y) * (vol)->nx;                                \
+            const uint8_t *mk = (o)->mask ? (const uint8_t *)(o)->mask->data + base : NULL; \
+            float row[(o)->x1 - (o)->x0];                                                 \
+            tl_load_f32((vol)->data, (vol)->dtype, base + (o)->x0, (o)->x1 - (o)->x0, row); \
+            for (size_t x = (o)->x0; x < (o)->x1; x++) {                                  \
+                if (mk && !mk[x]) continue;                                               \
+                double v = row[x - (o)->x0];                                              \
+                if (!isfinite(v)) continue;                                               \
+                BODY                                                                      \
+            }                                                                             \
+        }
+
+#include "../vol/vol_convert.h"
+
+int tl_otsu(const tl_volume *vol, const tl_otsu_opts *o, tl_otsu_result *r, tl_error *err)
+{
+    memset(r, 0, sizeof *r);
+    if (region_check(vol, o, "otsu", err)) return -1;
+    if (o->classes < 2 || o->classes > 4) return tl_err(err, "otsu: classes must be 2, 3 or 4 (got %d)", o->classes);
+    int nb = o->nbins;
+    if (nb < o->classes || nb > 4096) return tl_err(err, "otsu: bins must be in [%d, 4096] (got %d)", o->classes, nb);
+    double lo = INFINITY, hi = -INFINITY;
+    size_t count = 0;
+    REGION_LOOP(vol, o, { if (v < lo) lo = v; if (v > hi) hi = v; count++; })
+    if (count == 0) return tl_err(err, "otsu: the region holds no finite voxels (empty roi?)");
+    if (!(hi > lo)) return tl_err(err, "otsu: all %zu voxels of the region equal %g; nothing to threshold", count, lo);
+    double bw = (hi - lo) / nb;
+    double *h = calloc((size_t)nb, sizeof *h);
+    double *P = calloc((size_t)nb + 1, sizeof *P), *S = calloc((size_t)nb + 1, sizeof *S), *Q = calloc((size_t)nb + 1, sizeof *Q);
+    if (!h || !P || !S || !Q) { free(h); free(P); free(S); free(Q); return tl_err(err, "otsu: out of memory"); }
+    REGION_LOOP(vol, o, {
+        int b = (int)((v - lo) / bw);
+        if (b >= nb) b = nb - 1;
+        h[b] += 1;
+    })
+    for (int i = 0; i < nb; i++) {
+        double c = lo + (i + 0.5) * bw;
+        P[i + 1] = P[i] + h[i];
+        S[i + 1] = S[i] + h[i] * c;
+        Q[i + 1] = Q[i] + h[i] * c * c;
+    }
+    /* class [a, b) of bins: N = P[b]-P[a], score S^2/N */
+#define CLS(a, b) (P[b] - P[a] > 0 ? (S[b] - S[a]) * (S[b] - S[a]) / (P[b] - P[a]) : -INFINITY)
+    int K = o->classes, best[3] = {0, 0, 0};
+    double bs = -INFINITY;
+    if (K == 2) {
+        for (int t1 = 1; t1 < nb; t1++) {
+            double sc = CLS(0, t1) + CLS(t1, nb);
+            if (sc > bs) { bs = sc; best[0] = t1; }
+        }
+    } else if (K == 3) {
+        for (int t1 = 1; t1 < nb - 1; t1++) {
+            double c0 = CLS(0, t1);
+            if (c0 == -INFINITY) continue;
+            for (int t2 = t1 + 1; t2 < nb; t2++) {
+                double sc = c0 + CLS(t1, t2) + CLS(t2, nb);
+                if (sc > bs) { bs = sc; best[0] = t1; best[1] = t2; }
+            }
+        }
+    } else {
+        for (int t1 = 1; t1 < nb - 2; t1++) {
+            double c0 = CLS(0, t1);
+            if (c0 == -INFINITY) continue;
+            for (int t2 = t1 + 1; t2 < nb - 1; t2++) {
+                double c1 = c0 + CLS(t1, t2);
+                if (c1 == -INFINITY) continue;
+                for (int t3 = t2 + 1; t3 < nb; t3++) {
+                    double sc = c1 + CLS(t2, t3) + CLS(t3, nb);
+                    if (sc > bs) { bs = sc; best[0] = t1; best[1] = t2; best[2] = t3; }
+                }
+            }
+        }
+    }
+#undef CLS
+    if (bs == -INFINITY) {
+        free(h); free(P); free(S); free(Q);
+        return tl_err(err, "otsu: the histogram has fewer than %d occupied intensity levels", K);
+    }
+    int edges[5] = {0};
+    for (int k = 0; k < K - 1; k++) edges[k + 1] = best[k];
+    edges[K] = nb;
+    double mean_all = S[nb] / P[nb], var_all = Q[nb] / P[nb] - mean_all * mean_all, between = 0;
+    for (int k = 0; k < K; k++) {
+        double n = P[edges[k + 1]] - P[edges[k]], s = S[edges[k + 1]] - S[edges[k]], q = Q[edges[k + 1]] - Q[edges[k]];
+        r->weights[k] = n / P[nb];
+        r->means[k] = n > 0 ? s / n : NAN;
+        r->stds[k] = n > 0 ? sqrt(fmax(0, q / n - r->means[k] * r->means[k])) : NAN;
+        if (n > 0) between += r->weights[k] * (r->means[k] - mean_all) * (r->means[k] - mean_all);
+        if (k < K - 1) r->thresholds[k] = lo + best[k] * bw;
+    }
+    r->separability = var_all > 0 ? between / var_all : 0;
+    r->lo = lo; r->hi = hi; r->count = count;
+    free(h); free(P); free(S); free(Q);
+    return 0;
+}
+
+/* Median and MAD of the region's voxels below `cut`, from a fine histogram. */
+static int robust_level(const tl_volume *vol, const tl_otsu_opts *o, double lo, double cut,
+                        double *median, double *sigma, tl_error *err)
+{
+    enum { NB = 8192 };
+    double *h = calloc(NB, sizeof *h);
+    if (!h) return tl_err(err, "propose_thresholds: out of memory");
+    double bw = (cut - lo) / NB, n = 0;
+    REGION_LOOP(vol, o, {
+        if (v >= cut) continue;
+        int b = (int)((v - lo) / bw);
+        if (b >= NB) b = NB - 1;
+        if (b < 0) b = 0;
+        h[b] += 1; n += 1;
+    })
+    if (n == 0) { free(h); return tl_err(err, "propose_thresholds: no voxels in the lithium class"); }
+    double acc = 0, med = lo;
+    for (int b = 0; b < NB; b++) {
+        if (acc + h[b] >= n / 2) { med = lo + (b + (n / 2 - acc) / (h[b] > 0 ? h[b] : 1)) * bw; break; }
+        acc += h[b];
+    }
+    /* MAD: histogram of |v - med| over the same bins */
+    double *d = calloc(NB, sizeof *d);
+    if (!d) { free(h); return tl_err(err, "propose_thresholds: out of memory"); }
+    for (int b = 0; b < NB; b++) {
+        double c = lo + (b + 0.5) * bw, a = fabs(c - med);
+        int db = (int)(a / bw);
+        if (db >= NB) db = NB - 1;
+        d[db] += h[b];
+    }
+    acc = 0;
+    double mad = 0;
+    for (int b = 0; b < NB; b++) {
+        if (acc + d[b] >= n / 2) { mad = (b + (n / 2 - acc) / (d[b] > 0 ? d[b] : 1)) * bw; break; }
+        acc += d[b];
+    }
+    free(h); free(d);
+    *median = med;
+    *sigma = 1.4826 * mad;
+    return 0;
+}
+
+int tl_propose_thresholds(const tl_volume *vol, const tl_otsu_opts *o, double k_void, int with_steel, int window,
+                          tl_threshold_proposal *p, tl_error *err)
+{
+    if (window < 1) return tl_err(err, "propose_thresholds: window must be >= 1 (got %d)", window);
+    memset(p, 0, sizeof *p);
+    tl_otsu_opts oo = *o;
+    oo.classes = with_steel ? 3 : 2;
+    if (tl_otsu(vol, &oo, &p->otsu, err)) return tl_err_prefix(err, "propose_thresholds: ");
+    const tl_otsu_result *r = &p->otsu;
+    double med = 0, sig = 0;
+    if (robust_level(vol, o, r->lo, r->thresholds[0], &med, &sig, err)) return -1;
+    p->li_mean = med;
+    p->li_std = sig;
+    p->sse_mean = r->means[1];
+    p->steel_mean = with_steel ? r->means[2] : NAN;
+    /* Otsu finds the class levels; the cut-offs sit between levels, since
+     * an Otsu boundary leans towards the larger class */
+    p->li_max = 0.5 * (med + r->means[1]);
+    /* "the mean of the next `window` voxels is above the electrolyte
+     * threshold" must fire on a window of electrolyte only, not on one that
+     * still holds one Li voxel: halfway between those two window means */
+    p->sse_min = r->means[1] - (r->means[1] - med) / (2.0 * window);
+    if (p->sse_min < p->li_max) p->sse_min = p->li_max;
+    /* without a collector in the region nothing is skipped as steel */
+    p->steel_min = with_steel ? 0.5 * (r->means[1] + r->means[2]) : r->hi + fmax(1.0, fabs(r->hi));
+    p->void_max = med - k_void * sig;
+    if (!(p->void_max < p->li_max && p->li_max <= p->sse_min && p->sse_min < p->steel_min))
+        return tl_err(err, "propose_thresholds: classes do not separate (void_max %g, li_max %g, sse_min %g, steel_min %g); "
+                      "crop the region to the interface or give the thresholds", p->void_max, p->li_max, p->sse_min, p->steel_min);
+    return 0;
+}

@@ -1,0 +1,114 @@
+/* voids.c — interfacial voids by column traversal (seed 000, Methods).
+ *
+ * Each column is walked from the electrolyte end of the volume towards the
+ * collector. A run of voxels below void_max is a candidate; when it ends,
+ * the mean of the next `window` voxels decides: below sse_min (Li-like)
+ * makes it an interfacial void and ends the column; otherwise it was a pore
+ * in the electrolyte and is ignored. The walk also ends, without a void,
+ * at the first solid lithium voxel (in the Li mask and not void-like), so
+ * pores inside the lithium are never taken for interfacial voids. A run
+ * still open at the end of the column never met lithium and is dropped.
+ *
+ * Rows of columns are walked plane by plane (contiguous reads), OpenMP
+ * over y; each column's result depends only on its own voxels. */
+#include "seg.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+void tl_void_result_free(tl_void_result *r)
+{
+    tl_vol_unref(r->voids); tl_vol_unref(r->height_um); tl_vol_unref(r->height_vox);
+    memset(r, 0, sizeof *r);
+}
+
+int tl_interfacial_voids(const tl_volume *vol, const tl_volume *li, const tl_void_opts *o,
+                         tl_void_result *r, tl_error *err)
+{
+    memset(r, 0, sizeof *r);
+    if (vol->dtype != TL_F32) return tl_err(err, "interfacial_voids: volume must be f32, got %s", tl_dtype_name(vol->dtype));
+    if (li->dtype != TL_U8) return tl_err(err, "interfacial_voids: li mask must be u8, got %s", tl_dtype_name(li->dtype));
+    if (tl_vol_check_same_shape(vol, "volume", li, "li", err)) return tl_err_prefix(err, "interfacial_voids: ");
+    if (o->window < 1) return tl_err(err, "interfacial_voids: window must be >= 1 (got %d)", o->window);
+    if (!(o->void_max < o->sse_min))
+        return tl_err(err, "interfacial_voids: void_max (%g) must be below sse_min (%g)", o->void_max, o->sse_min);
+    const size_t nz = vol->nz, ny = vol->ny, nx = vol->nx;
+    char sh[64];
+    if (nz < 2) return tl_err(err, "interfacial_voids: volume must be 3D (columns along z), got a 2D map of shape %s", tl_vol_shape_str(vol, sh, sizeof sh));
+    if (tl_mask_is_empty(li)) return tl_err(err, "interfacial_voids: li mask is empty (no lithium found: check the thresholds and the electrode side)");
+    if (nz > INT32_MAX) return tl_err(err, "interfacial_voids: nz %zu too large", nz);
+    r->voids = tl_vol_new_like(vol, TL_U8, err);
+    r->height_um = tl_seg_map_like(vol, TL_F32, err);
+    r->height_vox = tl_seg_map_like(vol, TL_I32, err);
+    if (!r->voids || !r->height_um || !r->height_vox) { tl_void_result_free(r); return -1; }
+
+    /* the electrolyte is at the far end from the collector: a top electrode
+     * (collector at low z) is walked from high z downwards */
+    const int fwd = o->electrode == TL_ELECTRODE_BOTTOM;
+    const float void_max = (float)o->void_max, sse_min = (float)o->sse_min;
+    const size_t w = (size_t)o->window;
+    const double dz = vol->voxel_um[0];
+    const float *data = vol->data;
+    const uint8_t *lim = li->data;
+    uint8_t *out = r->voids->data;
+    size_t nvox = 0, ncol = 0, npore = 0;
+    int oom = 0, nan_found = 0;
+
+    #pragma omp parallel reduction(+ : nvox, ncol, npore) reduction(| : oom, nan_found)
+    {
+        uint8_t *done = malloc(nx);
+        int32_t *run0 = malloc(nx * sizeof *run0), *runlen = malloc(nx * sizeof *runlen);
+        if (!done || !run0 || !runlen) oom = 1;
+        #pragma omp for schedule(dynamic, 4)
+        for (size_t y = 0; y < ny; y++) {
+            if (!done || !run0 || !runlen) continue;
+            memset(done, 0, nx);
+            memset(runlen, 0, nx * sizeof *runlen);
+            int32_t *hv = (int32_t *)r->height_vox->data + y * nx;
+            size_t active = nx;
+            for (size_t k = 0; k < nz && active; k++) {
+                size_t z = tl_walk_z(k, nz, fwd);
+                const float *row = data + (z * ny + y) * nx;
+                const uint8_t *lrow = lim + (z * ny + y) * nx;
+                for (size_t x = 0; x < nx; x++) {
+                    if (done[x]) continue;
+                    float v = row[x];
+                    if (v != v) { nan_found = 1; done[x] = 1; active--; continue; }
+                    if (v < void_max) {
+                        if (runlen[x] == 0) run0[x] = (int32_t)k;
+                        runlen[x]++;
+                        continue;
+                    }
+                    if (runlen[x] > 0) {
+                        size_t wn = nz - k < w ? nz - k : w;
+                        float s = 0;
+                        for (size_t j = 0; j < wn; j++) s += data[(tl_walk_z(k + j, nz, fwd) * ny + y) * nx + x];
+                        if (s < sse_min * (float)wn) {
+                            for (int32_t q = run0[x]; q < run0[x] + runlen[x]; q++)
+                                out[(tl_walk_z((size_t)q, nz, fwd) * ny + y) * nx + x] = 1;
+                            hv[x] = runlen[x];
+                            nvox += (size_t)runlen[x];
+                            ncol++;
+                            done[x] = 1; active--;
+                            continue;
+                        }
+                        npore++;
+                        runlen[x] = 0;
+                    }
+                    if (lrow[x]) { done[x] = 1; active--; } /* solid lithium reached */
+                }
+            }
+            float *hu = (float *)r->height_um->data + y * nx;
+            for (size_t x = 0; x < nx; x++) hu[x] = (float)(hv[x] * dz);
+        }
+        free(done); free(run0); free(runlen);
+    }
+    if (oom) { tl_void_result_free(r); return tl_err(err, "interfacial_voids: out of memory"); }
+    if (nan_found) { tl_void_result_free(r); return tl_err(err, "interfacial_voids: volume holds NaN voxels"); }
+    r->void_voxels = nvox;
+    r->void_columns = ncol;
+    r->pore_runs = npore;
+    r->void_volume_um3 = (double)nvox * vol->voxel_um[0] * vol->voxel_um[1] * vol->voxel_um[2];
+    return 0;
+}
