@@ -15,7 +15,7 @@ CFLAGS_BASE = -std=gnu11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -fopenmp -pthread
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null)
-CFLAGS  += $(CFLAGS_BASE) $(PKG_CFLAGS) -Isrc/core
+CFLAGS  += $(CFLAGS_BASE) $(PKG_CFLAGS) -Isrc/core -Isrc/lua -Isrc
 LDLIBS  += $(PKG_LIBS) -lm
 LDFLAGS += -fopenmp $(SAN)
 
@@ -25,7 +25,7 @@ LUA_LIB  := $(sort $(wildcard lua/tl/*.lua))
 CHECK_SRC := $(sort $(wildcard tests/core/check_*.c))
 
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
-LUA_OBJ  := $(LUA_SRC:%.c=$(BUILD)/%.o) $(BUILD)/lua_embedded.o
+LUA_OBJ  := $(LUA_SRC:%.c=$(BUILD)/%.o) $(BUILD)/src/repl.o $(BUILD)/lua_embedded.o
 CHECK_OBJ := $(CHECK_SRC:%.c=$(BUILD)/%.o) $(BUILD)/tests/core/runner.o
 
 .PHONY: all deps demo check check-core check-lua check-repl check-recipes check-docs \

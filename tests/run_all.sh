@@ -43,7 +43,7 @@ echo "== REPL golden"
 for t in tests/repl/*.in; do
   [ -f "$t" ] || continue
   exp=${t%.in}.out
-  "$bin" --repl-plain <"$t" >"$log/repl" 2>&1
+  "$bin" <"$t" >"$log/repl" 2>&1
   if cmp -s "$log/repl" "$exp"; then passed=$((passed + 1)); else
     failed=$((failed + 1)); echo "FAIL: $t"; diff "$exp" "$log/repl" | head -20; fi
 done

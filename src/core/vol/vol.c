@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 static _Atomic size_t live_bytes = 0;
 
@@ -24,6 +25,28 @@ int tl_dtype_parse(const char *s, tl_dtype *d)
     return -1;
 }
 
+/* Large volumes come straight from mmap: page-aligned, zeroed by the
+ * kernel, and untouched pages cost nothing (a crop target, a mask that is
+ * mostly zero). Small ones from the heap. */
+#define MMAP_MIN ((size_t)4 << 20)
+
+static void *alloc_zeroed(size_t padded)
+{
+    if (padded >= MMAP_MIN) {
+        void *p = mmap(NULL, padded, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        return p == MAP_FAILED ? NULL : p;
+    }
+    void *p = aligned_alloc(64, padded);
+    if (p) memset(p, 0, padded);
+    return p;
+}
+
+static void free_data(void *p, size_t padded)
+{
+    if (padded >= MMAP_MIN) munmap(p, padded);
+    else free(p);
+}
+
 tl_volume *tl_vol_new(tl_dtype dtype, size_t nz, size_t ny, size_t nx, tl_error *err)
 {
     if ((unsigned)dtype >= TL_NDTYPES) { tl_err(err, "unknown dtype %d", (int)dtype); return NULL; }
@@ -39,14 +62,13 @@ tl_volume *tl_vol_new(tl_dtype dtype, size_t nz, size_t ny, size_t nx, tl_error 
     size_t bytes = nz * ny * nx * es;
     size_t padded = (bytes + 63) & ~(size_t)63;
     tl_volume *v = calloc(1, sizeof *v);
-    void *data = v ? aligned_alloc(64, padded) : NULL;
+    void *data = v ? alloc_zeroed(padded) : NULL;
     if (!data) {
         free(v);
         tl_err(err, "out of memory allocating a %s volume (%zu, %zu, %zu) of %.1f MB",
                tl_dtype_name(dtype), nz, ny, nx, (double)bytes / 1e6);
         return NULL;
     }
-    memset(data, 0, padded);
     v->refcount = 1;
     v->dtype = dtype;
     v->nz = nz; v->ny = ny; v->nx = nx;
@@ -89,7 +111,7 @@ void tl_vol_unref(tl_volume *v)
     if (!v || --v->refcount > 0) return;
     size_t padded = (tl_vol_bytes(v) + 63) & ~(size_t)63;
     atomic_fetch_sub(&live_bytes, padded);
-    free(v->data);
+    free_data(v->data, padded);
     for (size_t i = 0; i < v->nmeta; i++) { free(v->meta[i].key); free(v->meta[i].value); }
     free(v->meta);
     free(v);

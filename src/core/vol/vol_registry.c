@@ -1,6 +1,7 @@
 /* vol_registry.c — volume operators (also methods of every volume). */
 #include "../registry.h"
 
+#include <math.h>
 #include <stdlib.h>
 
 static int range_or_all(const tl_value *a, size_t n, size_t *lo, size_t *hi)
@@ -66,6 +67,49 @@ static int run_stats(const tl_value *a, tl_record *out, tl_error *err)
     return 0;
 }
 
+/* voxel_um: one number (isotropic) or three (z, y, x). */
+static int apply_voxel(tl_volume *v, const tl_value *a, tl_error *err)
+{
+    if (!a->set) return 0;
+    size_t n = a->u.nums.n;
+    if (n != 1 && n != 3) return tl_err(err, "voxel_um must hold 1 or 3 sizes (z, y, x), got %zu", n);
+    for (size_t i = 0; i < n; i++)
+        if (!(a->u.nums.v[i] > 0) || !isfinite(a->u.nums.v[i]))
+            return tl_err(err, "voxel_um[%zu] = %g must be a positive size in µm", i + 1, a->u.nums.v[i]);
+    if (n == 1) tl_vol_set_voxel(v, a->u.nums.v[0], a->u.nums.v[0], a->u.nums.v[0]);
+    else tl_vol_set_voxel(v, a->u.nums.v[0], a->u.nums.v[1], a->u.nums.v[2]);
+    return 0;
+}
+
+static int run_full(const tl_value *a, tl_record *out, tl_error *err)
+{
+    tl_dtype d;
+    tl_dtype_parse(a[4].u.str, &d);
+    tl_volume *v = tl_vol_new(d, (size_t)a[0].u.i, (size_t)a[1].u.i, (size_t)a[2].u.i, err);
+    if (!v) return -1;
+    if (apply_voxel(v, &a[5], err)) { tl_vol_unref(v); return -1; }
+    double value = a[3].u.num;
+    if (value != 0) {
+        tl_volume *f = tl_vol_binop_scalar(v, value, TL_OP_ADD, 0, err);
+        tl_vol_unref(v);
+        if (!f) return -1;
+        v = tl_vol_astype(f, d, 1, 0, err);
+        tl_vol_unref(f);
+        if (!v) return -1;
+    }
+    return tl_rec_volume(out, "volume", v);
+}
+
+static const tl_arg full_args[] = {
+    {.name = "nz", .type = TL_T_INT, .flags = TL_POSITIONAL | TL_REQUIRED, .min = 1, .max = 1e9, .unit = "voxels", .doc = "slices along z (1 for a 2D map)"},
+    {.name = "ny", .type = TL_T_INT, .flags = TL_POSITIONAL | TL_REQUIRED, .min = 1, .max = 1e9, .unit = "voxels", .doc = "rows along y"},
+    {.name = "nx", .type = TL_T_INT, .flags = TL_POSITIONAL | TL_REQUIRED, .min = 1, .max = 1e9, .unit = "voxels", .doc = "columns along x"},
+    {.name = "value", .type = TL_T_NUMBER, .flags = TL_POSITIONAL, .def = 0, .doc = "fill value (rounded and clamped for integer dtypes)"},
+    {.name = "dtype", .type = TL_T_CHOICE, .def_str = "f32", .choices = "u8 u16 i32 f32 f64", .doc = "element type"},
+    {.name = "voxel_um", .type = TL_T_NUMBERS, .flags = TL_OPTIONAL, .unit = "µm", .doc = "voxel size: one number, or {z, y, x}; default 1"},
+    {0},
+};
+
 static const tl_arg crop_args[] = {
     {.name = "volume", .type = TL_T_VOLUME, .flags = TL_POSITIONAL | TL_REQUIRED, .doc = "volume to crop"},
     {.name = "z", .type = TL_T_RANGE, .flags = TL_OPTIONAL, .unit = "voxels", .doc = "z range {a, b}, 1-based inclusive; all if absent"},
@@ -115,6 +159,9 @@ static const tl_ret stats_ret[] = {
 };
 
 const tl_op tl_ops_vol[] = {
+    {.name = "full", .group = "volume", .summary = "A new volume filled with one value (0 by default)",
+     .args = full_args, .rets = vol_ret, .example = "mask = tl.full(1, 256, 256, 1, {dtype = \"u8\", voxel_um = 1.7})",
+     .run = run_full},
     {.name = "crop", .group = "volume", .summary = "Sub-volume by 1-based inclusive index ranges",
      .args = crop_args, .rets = vol_ret, .example = "band = vol:crop{z = {100, 180}}",
      .run = run_crop, .flags = TL_OP_METHOD},

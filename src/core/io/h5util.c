@@ -1,0 +1,87 @@
+/* h5util.c — HDF5 conveniences. */
+#include "h5util.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+
+void tl_h5_quiet(void)
+{
+    static atomic_int done;
+    if (!atomic_exchange(&done, 1)) H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
+
+hid_t tl_h5_type(tl_dtype dt)
+{
+    switch (dt) {
+    case TL_U8: return H5T_NATIVE_UINT8;
+    case TL_U16: return H5T_NATIVE_UINT16;
+    case TL_I32: return H5T_NATIVE_INT32;
+    case TL_F32: return H5T_NATIVE_FLOAT;
+    case TL_F64: return H5T_NATIVE_DOUBLE;
+    default: return -1;
+    }
+}
+
+int tl_h5_dtype_of(hid_t type, tl_dtype *dt, const char *file, const char *dataset, tl_error *err)
+{
+    H5T_class_t cls = H5Tget_class(type);
+    size_t size = H5Tget_size(type);
+    if (cls == H5T_FLOAT) {
+        if (size == 4) { *dt = TL_F32; return 0; }
+        if (size == 8) { *dt = TL_F64; return 0; }
+    } else if (cls == H5T_INTEGER) {
+        H5T_sign_t sign = H5Tget_sign(type);
+        /* signed integers up to 32 bits widen exactly to i32 */
+        if (size == 1 && sign == H5T_SGN_NONE) { *dt = TL_U8; return 0; }
+        if (size == 2 && sign == H5T_SGN_NONE) { *dt = TL_U16; return 0; }
+        if (size <= 4 && sign == H5T_SGN_2) { *dt = TL_I32; return 0; }
+    }
+    return tl_err(err, "'%s': dataset '%s' has an unsupported type (%s of %zu bytes); tomolith reads "
+                  "u8, u16, i8/i16/i32 (as i32), f32 and f64", file, dataset,
+                  cls == H5T_INTEGER ? "integer" : cls == H5T_FLOAT ? "float" : cls == H5T_STRING ? "string"
+                  : cls == H5T_COMPOUND ? "compound" : "non-numeric", size);
+}
+
+int tl_h5_exists(hid_t file, const char *path)
+{
+    char buf[1024];
+    if (strlen(path) >= sizeof buf) return 0;
+    strcpy(buf, path);
+    for (char *p = buf + 1; ; p++) {
+        if (*p == '/' || *p == 0) {
+            char c = *p;
+            *p = 0;
+            if (H5Lexists(file, buf, H5P_DEFAULT) <= 0) return 0;
+            if (c == 0) return 1;
+            *p = c;
+        }
+    }
+}
+
+int tl_h5_attr_string(hid_t obj, const char *name, const char *value, tl_error *err)
+{
+    hid_t type = H5Tcopy(H5T_C_S1);
+    H5Tset_size(type, strlen(value) + 1);
+    H5Tset_cset(type, H5T_CSET_UTF8);
+    hid_t space = H5Screate(H5S_SCALAR);
+    if (H5Aexists(obj, name) > 0) H5Adelete(obj, name);
+    hid_t a = H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t st = a < 0 ? -1 : H5Awrite(a, type, value);
+    if (a >= 0) H5Aclose(a);
+    H5Sclose(space);
+    H5Tclose(type);
+    return st < 0 ? tl_err(err, "cannot write attribute '%s'", name) : 0;
+}
+
+int tl_h5_attr_doubles(hid_t obj, const char *name, const double *v, size_t n, tl_error *err)
+{
+    hsize_t dim = n;
+    hid_t space = H5Screate_simple(1, &dim, NULL);
+    if (H5Aexists(obj, name) > 0) H5Adelete(obj, name);
+    hid_t a = H5Acreate2(obj, name, H5T_NATIVE_DOUBLE, space, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t st = a < 0 ? -1 : H5Awrite(a, H5T_NATIVE_DOUBLE, v);
+    if (a >= 0) H5Aclose(a);
+    H5Sclose(space);
+    return st < 0 ? tl_err(err, "cannot write attribute '%s'", name) : 0;
+}
