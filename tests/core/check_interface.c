@@ -468,6 +468,45 @@ START_TEST(test_porosity)
 }
 END_TEST
 
+/* The registry's analytic band (also used by the Lua tests and the bench):
+ * both electrodes, a non-square shape, noise. */
+START_TEST(test_analytic_cell_accuracy)
+{
+    static const tl_electrode sides[2] = {TL_ELECTRODE_TOP, TL_ELECTRODE_BOTTOM};
+    for (int sd = 0; sd < 2; sd++) {
+        tl_cell_opts co = {72, 48, 80, 1.7, sides[sd], 8, 1, 0.2f, 3, 0.1, 42};
+        tl_cell_truth t;
+        tl_error e;
+        ck_assert_msg(tl_analytic_cell(&co, &t, &e) == 0, "%s", e.msg);
+        tl_li_opts lo = {sides[sd], 2.0, 2.8, 5.5, 5};
+        tl_li_result L;
+        ck_assert_int_eq(tl_threshold_columns(t.volume, &lo, &L, &e), 0);
+        tl_void_opts vo = {sides[sd], 0.6, 2.8, 5};
+        tl_void_result V;
+        ck_assert_int_eq(tl_interfacial_voids(t.volume, L.li, &vo, &V, &e), 0);
+        tl_contact_opts cc = {sides[sd], 5, 0.6};
+        tl_contact_result C;
+        ck_assert_int_eq(tl_contact_map(t.volume, L.li, &cc, &C, &e), 0);
+        double pp = 100.0 * fabs((double)C.contact_pixels - (double)t.contact_pixels) / (48.0 * 80);
+        double vrel = fabs((double)V.void_voxels - (double)t.void_voxels) / (double)t.void_voxels;
+        const float *a = L.thickness_um->data, *b = t.thickness_um->data;
+        double mae = 0;
+        size_t n = 0, pore_as_void = 0, void_hit = 0;
+        for (size_t i = 0; i < 48 * 80; i++)
+            if (b[i] >= 0) { mae += fabs(a[i] - b[i]) / 1.7; n++; }
+        const uint8_t *pv = t.pores->data, *tv = t.voids->data, *ov = V.voids->data;
+        for (size_t i = 0; i < tl_vol_count(t.volume); i++) { pore_as_void += pv[i] && ov[i]; void_hit += tv[i] && ov[i]; }
+        ck_assert_msg(pp < 1.0, "contact off by %.3f pp", pp);
+        ck_assert_msg(vrel < 0.05, "void volume off by %.2f%%", 100 * vrel);
+        ck_assert_msg(mae / n < 1.0, "thickness MAE %.3f voxels", mae / n);
+        ck_assert_uint_eq(pore_as_void, 0);
+        ck_assert_uint_ge(void_hit, (size_t)(0.95 * t.void_voxels));
+        ck_assert_double_eq_tol(t.contact_mm2, t.contact_pixels * 1.7 * 1.7e-6, 1e-12);
+        tl_li_result_free(&L); tl_void_result_free(&V); tl_contact_result_free(&C); tl_cell_truth_free(&t);
+    }
+}
+END_TEST
+
 Suite *suite_interface(void)
 {
     Suite *s = suite_create("interface");
@@ -476,6 +515,7 @@ Suite *suite_interface(void)
     tcase_add_test(tc, test_cell_noisy_accuracy);
     tcase_add_test(tc, test_cell_proposed_thresholds);
     tcase_add_test(tc, test_bottom_electrode_mirrors_top);
+    tcase_add_test(tc, test_analytic_cell_accuracy);
     tcase_add_test(tc, test_threads_identical);
     tcase_add_test(tc, test_bad_input);
     tcase_add_test(tc, test_regions_areas_and_fractions);

@@ -147,4 +147,28 @@ tl_volume *tl_median3d(const tl_volume *vol, int radius, tl_error *err);
 /* sigma per axis in voxels (z, y, x); 0 skips that axis. Truncated at 4 sigma. */
 tl_volume *tl_gaussian(const tl_volume *vol, const double sigma_vox[3], tl_error *err);
 
+/* ---- analytic interface band with exact truth (analytic_cell.c) ---- */
+typedef struct {
+    size_t nz, ny, nx;
+    double voxel_um;
+    tl_electrode electrode;
+    float steel, li, void_level, sse; /* intensities */
+    double noise;                     /* Gaussian sigma, intensity units */
+    uint64_t seed;
+} tl_cell_opts;
+
+typedef struct {
+    tl_volume *volume;       /* f32 (nz, ny, nx) */
+    tl_volume *contact;      /* u8 map: true contact */
+    tl_volume *has_li;       /* u8 map */
+    tl_volume *thickness_um; /* f32 map: collector to electrolyte face, -1 without Li */
+    tl_volume *pores;        /* u8: electrolyte and Li pores (never interfacial voids) */
+    tl_volume *voids;        /* u8: true interfacial voids */
+    size_t void_voxels, contact_pixels;
+    double void_volume_um3, contact_mm2;
+} tl_cell_truth;
+
+int tl_analytic_cell(const tl_cell_opts *o, tl_cell_truth *t, tl_error *err);
+void tl_cell_truth_free(tl_cell_truth *t);
+
 #endif

@@ -6,6 +6,7 @@
 #include "seg.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #define VOL_F32 TL_DT(TL_F32)
@@ -401,6 +402,52 @@ static const tl_arg gaussian_args[] = {
     {0},
 };
 
+/* ---- analytic_cell ---- */
+static int run_analytic_cell(const tl_value *a, tl_record *out, tl_error *err)
+{
+    tl_cell_opts o = {(size_t)a[0].u.i, (size_t)a[1].u.i, (size_t)a[2].u.i, a[3].u.num, TL_ELECTRODE_TOP,
+                      8.0f, 1.0f, 0.2f, 3.0f, a[5].u.num, (uint64_t)a[6].u.i};
+    tl_electrode_parse(a[4].u.str, &o.electrode);
+    tl_cell_truth t;
+    if (tl_analytic_cell(&o, &t, err)) return -1;
+    tl_rec_volume(out, "volume", t.volume);
+    tl_rec_volume(out, "contact", t.contact);
+    tl_rec_volume(out, "has_li", t.has_li);
+    tl_rec_volume(out, "thickness_um", t.thickness_um);
+    tl_rec_volume(out, "pores", t.pores);
+    tl_rec_volume(out, "voids", t.voids);
+    tl_rec_int(out, "void_voxels", (long long)t.void_voxels);
+    tl_rec_number(out, "void_volume_um3", t.void_volume_um3);
+    tl_rec_int(out, "contact_pixels", (long long)t.contact_pixels);
+    tl_rec_number(out, "contact_mm2", t.contact_mm2);
+    return 0;
+}
+
+static const tl_arg analytic_cell_args[] = {
+    {.name = "nz", .type = TL_T_INT, .def = 64, .min = 40, .max = 1 << 20, .unit = "voxels", .doc = "planes along z"},
+    {.name = "ny", .type = TL_T_INT, .def = 64, .min = 16, .max = 1 << 20, .unit = "voxels", .doc = "rows"},
+    {.name = "nx", .type = TL_T_INT, .def = 64, .min = 16, .max = 1 << 20, .unit = "voxels", .doc = "columns"},
+    {.name = "voxel_um", .type = TL_T_NUMBER, .def = 1.7, .min = 0, .max = 1e6, .flags = TL_MIN_EXCL, .unit = "µm", .doc = "isotropic voxel size"},
+    {.name = "electrode", .type = TL_T_CHOICE, .def_str = "top", .choices = "top bottom", .doc = "collector at low z (top) or high z (bottom)"},
+    {.name = "noise", .type = TL_T_NUMBER, .def = 0, .min = 0, .max = 100, .unit = "1/cm", .doc = "Gaussian noise sigma"},
+    {.name = "seed", .type = TL_T_INT, .def = 1, .min = 0, .max = 9e15, .doc = "noise seed"},
+    {0},
+};
+static const tl_ret analytic_cell_rets[] = {
+    {.name = "volume", .type = TL_T_VOLUME, .unit = "1/cm",
+     .doc = "f32 band: steel 8 | Li 1 | voids 0.2 | electrolyte 3 (good thresholds: li_max 2, sse_min 2.8, steel_min 5.5, void_max 0.6)"},
+    {.name = "contact", .type = TL_T_VOLUME, .doc = "u8 map: true contact"},
+    {.name = "has_li", .type = TL_T_VOLUME, .doc = "u8 map: columns holding Li"},
+    {.name = "thickness_um", .type = TL_T_VOLUME, .unit = "µm", .doc = "f32 map: true collector-to-electrolyte thickness, -1 without Li"},
+    {.name = "pores", .type = TL_T_VOLUME, .doc = "u8: pores in the electrolyte and in the Li (never interfacial voids)"},
+    {.name = "voids", .type = TL_T_VOLUME, .doc = "u8: true interfacial voids"},
+    {.name = "void_voxels", .type = TL_T_INT, .doc = "true interfacial void voxels"},
+    {.name = "void_volume_um3", .type = TL_T_NUMBER, .unit = "µm³", .doc = "true interfacial void volume"},
+    {.name = "contact_pixels", .type = TL_T_INT, .doc = "true contacting columns"},
+    {.name = "contact_mm2", .type = TL_T_NUMBER, .unit = "mm²", .doc = "true contact area"},
+    {0},
+};
+
 const tl_op tl_ops_seg[] = {
     {.name = "threshold_columns", .group = "seg", .summary = "Lithium by column traversal from the collector (seed 000)",
      .doc = "Walks every column along z from the current collector towards the electrolyte: collector voxels "
@@ -418,6 +465,12 @@ const tl_op tl_ops_seg[] = {
             "void-like), so pores inside the Li are never interfacial voids. One void per column at most.",
      .args = interfacial_voids_args, .rets = interfacial_voids_rets,
      .example = "v = tl.interfacial_voids(band, r.li, {void_max = 0.6, sse_min = 2.8})", .run = run_interfacial_voids},
+    {.name = "analytic_cell", .group = "seg", .summary = "Analytic interface band with exact truth (contact, voids, thickness)",
+     .doc = "steel | Li with a rough face | two void pockets behind the face | electrolyte with pores >= 8 voxels away; "
+            "a Li pore deep in the bulk; a corner without Li. For validating thresholds and benchmarking the column "
+            "operators (docs/segmentation.md). Noise is seeded and thread-independent.",
+     .args = analytic_cell_args, .rets = analytic_cell_rets,
+     .example = "c = tl.analytic_cell{nz = 64, ny = 128, nx = 128, noise = 0.1}", .run = run_analytic_cell},
     {.name = "otsu", .group = "seg", .summary = "Multi-class Otsu thresholds (2..4 classes) over a region",
      .doc = "Exhaustive search over histogram bin boundaries maximising the between-class variance.",
      .args = otsu_args, .rets = otsu_rets, .example = "t = tl.otsu(band, {classes = 3, z = {20, 60}}).thresholds", .run = run_otsu},
