@@ -21,7 +21,14 @@ static int run_contact_map(const tl_value *a, tl_record *out, tl_error *err)
     tl_contact_opts o;
     tl_electrode_parse(a[2].u.str, &o.electrode);
     o.depth = (int)a[3].u.i;
-    o.void_max = a[4].u.num;
+    o.void_max = a[4].set ? a[4].u.num : NAN;
+    if (!a[4].set) { /* proposed from the volume, as threshold_columns does */
+        const tl_volume *v = a[0].u.vol;
+        tl_otsu_opts oo = {0, v->nz, 0, v->ny, 0, v->nx, NULL, 3, 256};
+        tl_threshold_proposal p;
+        if (tl_propose_thresholds(v, &oo, 3.0, a[7].u.b, 5, &p, err)) return tl_err_prefix(err, "contact_map: ");
+        o.void_max = p.void_max;
+    }
     tl_contact_result r;
     if (tl_contact_map(a[0].u.vol, a[1].u.vol, &o, &r, err)) return -1;
     tl_rec_volume(out, "contact", r.contact);
@@ -31,6 +38,7 @@ static int run_contact_map(const tl_value *a, tl_record *out, tl_error *err)
     tl_rec_number(out, "contact_fraction", r.contact_fraction);
     tl_rec_int(out, "contact_pixels", (long long)r.contact_pixels);
     tl_rec_int(out, "li_pixels", (long long)r.li_pixels);
+    tl_rec_number(out, "void_max", o.void_max);
     if (a[5].set) {
         double nominal = a[6].set ? a[6].u.num : r.map_mm2, j;
         if (tl_effective_current_density(a[5].u.num, r.contact_mm2, nominal, &j, err)) return tl_err_prefix(err, "contact_map: ");
@@ -46,11 +54,13 @@ static const tl_arg contact_args[] = {
     {.name = "electrode", .type = TL_T_CHOICE, .def_str = "top", .choices = "top bottom", .doc = "side of the collector"},
     {.name = "depth", .type = TL_T_INT, .def = 5, .min = 1, .max = 1000, .unit = "voxels",
      .doc = "voxels at the electrolyte-side Li edge that must all be >= void_max for contact (seed 000: 5)"},
-    {.name = "void_max", .type = TL_T_NUMBER, .flags = TL_REQUIRED, .unit = "1/cm", .doc = "void cut-off (as in interfacial_voids)"},
+    {.name = "void_max", .type = TL_T_NUMBER, .flags = TL_OPTIONAL, .unit = "1/cm",
+     .doc = "void cut-off (as in interfacial_voids); default: proposed from the volume (propose_thresholds)"},
     {.name = "j_nominal", .type = TL_T_NUMBER, .flags = TL_OPTIONAL, .unit = "mA/cm²",
      .doc = "nominal current density; when given, j_effective = j_nominal * nominal area / contact area is returned"},
     {.name = "nominal_mm2", .type = TL_T_NUMBER, .min = 0, .max = 1e12, .flags = TL_OPTIONAL | TL_MIN_EXCL,
      .unit = "mm²", .doc = "nominal electrode area; default: the map's area"},
+    {.name = "collector", .type = TL_T_BOOL, .def = 1, .doc = "the crop includes the steel collector (used when proposing void_max)"},
     {0},
 };
 static const tl_ret contact_rets[] = {
@@ -61,6 +71,7 @@ static const tl_ret contact_rets[] = {
     {.name = "contact_fraction", .type = TL_T_NUMBER, .doc = "contact area / map area"},
     {.name = "contact_pixels", .type = TL_T_INT, .doc = "contacting columns"},
     {.name = "li_pixels", .type = TL_T_INT, .doc = "columns holding Li"},
+    {.name = "void_max", .type = TL_T_NUMBER, .unit = "1/cm", .doc = "the void cut-off used"},
     {.name = "j_effective", .type = TL_T_NUMBER, .unit = "mA/cm²", .doc = "effective current density (only with j_nominal)"},
     {0},
 };
