@@ -283,8 +283,8 @@ START_TEST(test_bad_input)
     ck_assert_ptr_nonnull(strstr(e.msg, "li_max (3) must not exceed sse_min (2.8)"));
     /* NaN voxel */
     /* (the kernels report NaN in the voxels they read; the registry checks
-     * whole volumes) — the first electrolyte voxel is read by all three */
-    ((float *)c->vol->data)[(size_t)c->zi[5][5] * NY * NX + 5 * NX + 5] = NAN;
+     * whole volumes) — the last Li voxel is read by all three */
+    ((float *)c->vol->data)[(size_t)(c->zi[5][5] - 1) * NY * NX + 5 * NX + 5] = NAN;
     tl_li_result L2;
     ck_assert_int_eq(tl_threshold_columns(c->vol, &LI_OPTS, &L2, &e), -1);
     ck_assert_ptr_nonnull(strstr(e.msg, "NaN"));

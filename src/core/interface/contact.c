@@ -3,10 +3,11 @@
  * For each column the `depth` voxels at the electrolyte-side edge of the
  * lithium are inspected; any voxel below void_max means a void separates Li
  * from the electrolyte there (no contact). Columns without Li have no
- * contact. One pass from the collector side: per column we keep the last Li
- * voxel seen and the latest void-like voxel at or before it, so the test is
- * "latest void at or before the edge lies within depth of the edge".
- * Rows of columns are walked plane by plane (contiguous reads), OpenMP over y. */
+ * contact. Per row of columns (OpenMP over y, contiguous reads): a first
+ * pass over the Li mask only finds each column's electrolyte-side Li voxel;
+ * a second reads intensities only in the planes that hold some column's
+ * edge window, so most of the f32 band is never touched. NaN is reported
+ * when it lies in a voxel that is read. */
 #include "interface.h"
 
 #include <stdint.h>
@@ -45,23 +46,39 @@ int tl_contact_map(const tl_volume *vol, const tl_volume *li, const tl_contact_o
 
     #pragma omp parallel reduction(+ : ncontact, nli) reduction(| : oom, nan_found)
     {
-        int32_t *pend = malloc(nx * sizeof *pend), *last = malloc(nx * sizeof *last), *vlast = malloc(nx * sizeof *vlast);
-        if (!pend || !last || !vlast) oom = 1;
+        int32_t *last = malloc(nx * sizeof *last);
+        uint8_t *hit = malloc(nx);
+        if (!last || !hit) oom = 1;
         #pragma omp for schedule(static)
         for (size_t y = 0; y < ny; y++) {
-            if (!pend || !last || !vlast) continue;
-            for (size_t x = 0; x < nx; x++) pend[x] = last[x] = vlast[x] = -1;
-            int bad = 0;
+            if (!last || !hit) continue;
+            /* pass 1, masks only (1 byte per voxel): the electrolyte-side Li
+             * voxel of every column, as a walk step from the collector */
+            for (size_t x = 0; x < nx; x++) last[x] = -1;
             for (size_t k = 0; k < nz; k++) {
-                size_t z = tl_walk_z(k, nz, fwd);
-                const float *row = data + (z * ny + y) * nx;
-                const uint8_t *lrow = lm + (z * ny + y) * nx;
+                const uint8_t *lrow = lm + (tl_walk_z(k, nz, fwd) * ny + y) * nx;
                 const int32_t kk = (int32_t)k;
+                #pragma omp simd
+                for (size_t x = 0; x < nx; x++) last[x] = lrow[x] ? kk : last[x];
+            }
+            /* pass 2: only the planes holding some column's edge window */
+            int32_t kmin = INT32_MAX, kmax = -1;
+            for (size_t x = 0; x < nx; x++) {
+                if (last[x] < 0) continue;
+                if (last[x] - depth + 1 < kmin) kmin = last[x] - depth + 1;
+                if (last[x] > kmax) kmax = last[x];
+            }
+            if (kmin < 0) kmin = 0;
+            memset(hit, 0, nx);
+            int bad = 0;
+            for (int32_t k = kmin; k <= kmax; k++) {
+                const float *row = data + (tl_walk_z((size_t)k, nz, fwd) * ny + y) * nx;
+                #pragma omp simd reduction(| : bad)
                 for (size_t x = 0; x < nx; x++) {
+                    int in = k <= last[x] && k > last[x] - depth;
                     float v = row[x];
-                    bad |= v != v;
-                    pend[x] = v < void_max ? kk : pend[x];
-                    if (lrow[x]) { last[x] = kk; vlast[x] = pend[x]; }
+                    hit[x] |= (uint8_t)(in && v < void_max);
+                    bad |= in && v != v;
                 }
             }
             if (bad) nan_found = 1;
@@ -71,12 +88,11 @@ int tl_contact_map(const tl_volume *vol, const tl_volume *li, const tl_contact_o
                 if (last[x] < 0) { ev[x] = -1; continue; }
                 nli++;
                 ev[x] = (int32_t)tl_walk_z((size_t)last[x], nz, fwd);
-                int contact = !(vlast[x] >= 0 && vlast[x] > last[x] - depth);
-                c[x] = (uint8_t)contact;
-                ncontact += (size_t)contact;
+                c[x] = (uint8_t)!hit[x];
+                ncontact += !hit[x];
             }
         }
-        free(pend); free(last); free(vlast);
+        free(last); free(hit);
     }
     if (oom) { tl_contact_result_free(r); return tl_err(err, "contact_map: out of memory"); }
     if (nan_found) { tl_contact_result_free(r); return tl_err(err, "contact_map: volume holds NaN voxels"); }

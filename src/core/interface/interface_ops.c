@@ -48,7 +48,7 @@ static int run_contact_map(const tl_value *a, tl_record *out, tl_error *err)
 }
 
 static const tl_arg contact_args[] = {
-    {.name = "volume", .type = TL_T_VOLUME, .flags = TL_POSITIONAL | TL_REQUIRED | TL_VOL_3D | TL_FINITE, .dtypes = VOL_F32,
+    {.name = "volume", .type = TL_T_VOLUME, .flags = TL_POSITIONAL | TL_REQUIRED | TL_VOL_3D, .dtypes = VOL_F32,
      .unit = "1/cm", .doc = "reconstructed f32 crop (the one given to threshold_columns)"},
     {.name = "li", .type = TL_T_VOLUME, .flags = TL_POSITIONAL | TL_REQUIRED, .dtypes = VOL_U8, .doc = "lithium mask from threshold_columns"},
     {.name = "electrode", .type = TL_T_CHOICE, .def_str = "top", .choices = "top bottom", .doc = "side of the collector"},

@@ -72,7 +72,7 @@ static int run_threshold_columns(const tl_value *a, tl_record *out, tl_error *er
 }
 
 static const tl_arg threshold_columns_args[] = {
-    {.name = "volume", .type = TL_T_VOLUME, .flags = TL_POSITIONAL | TL_REQUIRED | TL_VOL_3D | TL_FINITE, .dtypes = VOL_F32,
+    {.name = "volume", .type = TL_T_VOLUME, .flags = TL_POSITIONAL | TL_REQUIRED | TL_VOL_3D, .dtypes = VOL_F32,
      .unit = "1/cm", .doc = "reconstructed f32 crop holding one electrode: collector, lithium, electrolyte along z"},
     {.name = "electrode", .type = TL_T_CHOICE, .def_str = "top", .choices = "top bottom",
      .doc = "top: collector at low z, walk towards +z; bottom: collector at high z, walk towards -z"},
@@ -127,7 +127,7 @@ static int run_interfacial_voids(const tl_value *a, tl_record *out, tl_error *er
 }
 
 static const tl_arg interfacial_voids_args[] = {
-    {.name = "volume", .type = TL_T_VOLUME, .flags = TL_POSITIONAL | TL_REQUIRED | TL_VOL_3D | TL_FINITE, .dtypes = VOL_F32,
+    {.name = "volume", .type = TL_T_VOLUME, .flags = TL_POSITIONAL | TL_REQUIRED | TL_VOL_3D, .dtypes = VOL_F32,
      .unit = "1/cm", .doc = "reconstructed f32 crop (the one given to threshold_columns)"},
     {.name = "li", .type = TL_T_VOLUME, .flags = TL_POSITIONAL | TL_REQUIRED, .dtypes = VOL_U8,
      .doc = "lithium mask from threshold_columns: the walk ends at the first solid (non-void) Li voxel"},

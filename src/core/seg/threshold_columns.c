@@ -82,31 +82,50 @@ int tl_threshold_columns(const tl_volume *vol, const tl_li_opts *o, tl_li_result
             for (size_t k = 0; k < nz && active; k++) {
                 const float *row = data + (tl_walk_z(k, nz, fwd) * ny + y) * nx;
                 uint8_t *mrow = mask + (tl_walk_z(k, nz, fwd) * ny + y) * nx;
-                /* window sum over the next w planes (fewer at the column end) */
+                /* window sum over the next w planes (fewer at the column end),
+                 * kept as a running sum: drop the plane left behind, add the
+                 * one entering (same order for every column and thread count) */
                 size_t wn = nz - k < w ? nz - k : w;
-                memcpy(wsum, row, nx * sizeof *wsum);
-                for (size_t j = 1; j < wn; j++) {
-                    const float *rj = data + (tl_walk_z(k + j, nz, fwd) * ny + y) * nx;
-                    for (size_t x = 0; x < nx; x++) wsum[x] += rj[x];
-                }
-                const float stop = sse_min * (float)wn;
-                for (size_t x = 0; x < nx; x++) {
-                    uint8_t s = state[x];
-                    if (s == 2) continue;
-                    float v = row[x];
-                    if (s == 0) {
-                        if (v >= steel_min) continue;
-                        s = 1;
+                if (k == 0) {
+                    memcpy(wsum, row, nx * sizeof *wsum);
+                    for (size_t j = 1; j < wn; j++) {
+                        const float *rj = data + (tl_walk_z(j, nz, fwd) * ny + y) * nx;
+                        for (size_t x = 0; x < nx; x++) wsum[x] += rj[x];
                     }
-                    if (wsum[x] > stop) { s = 2; active--; }
-                    else if (v < li_max) {
-                        mrow[x] = 1;
-                        nli++;
-                        if (first[x] < 0) first[x] = (int32_t)k;
-                        last[x] = (int32_t)k;
-                    } else if (v != v || wsum[x] != wsum[x]) { nan_found = 1; s = 2; active--; }
-                    state[x] = s;
+                } else {
+                    const float *gone = data + (tl_walk_z(k - 1, nz, fwd) * ny + y) * nx;
+                    if (k + w - 1 < nz) {
+                        const float *in = data + (tl_walk_z(k + w - 1, nz, fwd) * ny + y) * nx;
+                        #pragma omp simd
+                        for (size_t x = 0; x < nx; x++) wsum[x] = wsum[x] - gone[x] + in[x];
+                    } else {
+                        #pragma omp simd
+                        for (size_t x = 0; x < nx; x++) wsum[x] -= gone[x];
+                    }
                 }
+                const float stop_at = sse_min * (float)wn;
+                const int32_t kk = (int32_t)k;
+                size_t stopped = 0;
+                int bad = 0;
+                /* the per-column state machine as selects, so it vectorises:
+                 * 0 = in the collector, 1 = walking Li, 2 = done */
+                #pragma omp simd reduction(+ : stopped, nli) reduction(| : bad)
+                for (size_t x = 0; x < nx; x++) {
+                    uint8_t st = state[x];
+                    float v = row[x], ws = wsum[x];
+                    int act = st == 1 || (st == 0 && v < steel_min);
+                    int stop = act && ws > stop_at;
+                    int li = act && !stop && v < li_max;
+                    bad |= act && (v != v || ws != ws);
+                    mrow[x] = (uint8_t)li;
+                    first[x] = li && first[x] < 0 ? kk : first[x];
+                    last[x] = li ? kk : last[x];
+                    state[x] = stop ? 2 : act ? 1 : st;
+                    stopped += (size_t)stop;
+                    nli += (size_t)li;
+                }
+                if (bad) { nan_found = 1; break; }
+                active -= stopped;
             }
             int32_t *sv = (int32_t *)r->start_vox->data + y * nx, *ev = (int32_t *)r->end_vox->data + y * nx;
             float *su = (float *)r->start_um->data + y * nx, *eu = (float *)r->end_um->data + y * nx;
