@@ -1,7 +1,8 @@
 /* label.c — connected components by runs and union-find.
  *
  * 1. Runs: each (z, y) row's foreground runs [x0, x1), counted then filled
- *    in parallel; the global run order is raster order.
+ *    in parallel from the row's bits (edge words, count trailing zeros);
+ *    the global run order is raster order.
  * 2. Unions: runs overlap runs of the causal neighbour rows (z, y-1),
  *    (z-1, y-1..y+1) — with x widened by one where the connectivity allows
  *    a diagonal step. Each thread joins the rows of its own z slab (its runs
@@ -18,14 +19,52 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #ifdef _OPENMP
 #include <omp.h>
 #endif
 
 static inline uint32_t uf_find(uint32_t *p, uint32_t a)
 {
+    uint32_t b = p[a];
+    if (p[b] == b) return b; /* the common shallow case, without writes */
     while (p[a] != a) { p[a] = p[p[a]]; a = p[a]; }
     return a;
+}
+
+/* One row of the mask as bits (1 = foreground), 64 voxels per word; the
+ * bits past nx are 0. SSE2 turns 16 bytes into 16 bits at once. */
+static void row_bits(const uint8_t *p, size_t nx, uint64_t *bits)
+{
+    size_t nw = (nx + 63) / 64;
+    for (size_t w = 0; w < nw; w++) {
+        size_t x0 = w * 64, n = nx - x0 < 64 ? nx - x0 : 64;
+        uint64_t b = 0;
+#ifdef __SSE2__
+        if (n == 64) {
+            const __m128i zero = _mm_setzero_si128();
+            for (int c = 0; c < 4; c++) {
+                __m128i v = _mm_loadu_si128((const __m128i *)(p + x0 + 16 * c));
+                uint64_t z = (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, zero));
+                b |= (~z & 0xFFFFull) << (16 * c);
+            }
+            bits[w] = b;
+            continue;
+        }
+#endif
+        for (size_t k = 0; k < n; k++) b |= (uint64_t)(p[x0 + k] != 0) << k;
+        bits[w] = b;
+    }
+}
+
+/* Rising edges (run starts) and falling edges (run ends) of word w. */
+static inline uint64_t rises(const uint64_t *bits, size_t w) { return bits[w] & ~((bits[w] << 1) | (w ? bits[w - 1] >> 63 : 0)); }
+static inline uint64_t falls(const uint64_t *bits, size_t w, size_t nw)
+{
+    return bits[w] & ~((bits[w] >> 1) | (w + 1 < nw ? (bits[w + 1] & 1) << 63 : 0));
 }
 
 static inline void uf_union(uint32_t *p, uint32_t a, uint32_t b)
@@ -72,6 +111,49 @@ static void join_row(const runs_t *R, size_t z, size_t y, int conn, int prev_pla
     if (y + 1 < R->ny) join_rows(R, r, q + 1, e);
 }
 
+/* Inside a slab: all causal neighbour rows of row (z, y) at once. Each run
+ * of the row is still its own root here (later rows have not been seen), so
+ * it simply adopts the smallest root among the runs it touches, merging
+ * those roots on the way: one find per touched run, no find for the run. */
+static void join_row_fresh(const runs_t *R, size_t z, size_t y, int conn, int prev_plane)
+{
+    size_t r = z * R->ny + y;
+    if (R->row0[r] == R->row0[r + 1]) return;
+    size_t q[4], j[4], je[4];
+    int e[4], nq = 0;
+    const int ediag = conn == 6 ? 0 : 1;
+    if (y > 0) { q[nq] = r - 1; e[nq++] = ediag; }
+    if (prev_plane && z > 0) {
+        size_t c = (z - 1) * R->ny + y;
+        q[nq] = c; e[nq++] = ediag;
+        if (conn != 6) {
+            int ec = conn == 26 ? 1 : 0;
+            if (y > 0) { q[nq] = c - 1; e[nq++] = ec; }
+            if (y + 1 < R->ny) { q[nq] = c + 1; e[nq++] = ec; }
+        }
+    }
+    for (int k = 0; k < nq; k++) { j[k] = R->row0[q[k]]; je[k] = R->row0[q[k] + 1]; }
+    uint32_t *p = R->parent;
+    for (size_t i = R->row0[r]; i < R->row0[r + 1]; i++) {
+        const int32_t a = R->x0[i], b = R->x1[i];
+        uint32_t cur = UINT32_MAX;
+        for (int k = 0; k < nq; k++) {
+            const int ek = e[k];
+            size_t jj = j[k];
+            while (jj < je[k] && R->x1[jj] + ek <= a) jj++;
+            j[k] = jj; /* the next run of this row starts further right */
+            for (; jj < je[k] && R->x0[jj] < b + ek; jj++) {
+                if (p[jj] == cur) continue; /* already in the current root's set */
+                uint32_t rt = uf_find(p, (uint32_t)jj);
+                if (cur == UINT32_MAX) cur = rt;
+                else if (rt < cur) { p[cur] = rt; cur = rt; }
+                else if (rt > cur) p[rt] = cur;
+            }
+        }
+        if (cur != UINT32_MAX) p[i] = cur;
+    }
+}
+
 tl_volume *tl_label(const tl_volume *mask, int connectivity, size_t *nlabels, tl_error *err)
 {
     if (mask->dtype != TL_U8) { tl_err(err, "label: mask must be u8, got %s", tl_dtype_name(mask->dtype)); return NULL; }
@@ -84,18 +166,24 @@ tl_volume *tl_label(const tl_volume *mask, int connectivity, size_t *nlabels, tl
     const uint8_t *m = mask->data;
     size_t *row0 = malloc((nrows + 1) * sizeof *row0);
     if (!row0) { tl_err(err, "label: out of memory"); return NULL; }
-    #pragma omp parallel for schedule(static)
-    for (size_t r = 0; r < nrows; r++) {
-        const uint8_t *p = m + r * nx;
-        size_t c = 0;
-        uint8_t prev = 0;
-        for (size_t x = 0; x < nx; x++) {
-            uint8_t f = p[x] != 0;
-            c += f & !prev;
-            prev = f;
+    /* runs per row = rising edges, counted on the row's bits */
+    const size_t nw = (nx + 63) / 64;
+    int oom = 0;
+    #pragma omp parallel reduction(| : oom)
+    {
+        uint64_t *bits = malloc(nw * sizeof *bits);
+        if (!bits) oom = 1;
+        #pragma omp for schedule(static)
+        for (size_t r = 0; r < nrows; r++) {
+            if (!bits) continue;
+            row_bits(m + r * nx, nx, bits);
+            size_t c = 0;
+            for (size_t w = 0; w < nw; w++) c += (size_t)__builtin_popcountll(rises(bits, w));
+            row0[r] = c;
         }
-        row0[r] = c;
+        free(bits);
     }
+    if (oom) { free(row0); tl_err(err, "label: out of memory"); return NULL; }
     size_t total = 0;
     for (size_t r = 0; r < nrows; r++) { size_t c = row0[r]; row0[r] = total; total += c; }
     row0[nrows] = total;
@@ -108,19 +196,28 @@ tl_volume *tl_label(const tl_volume *mask, int connectivity, size_t *nlabels, tl
         if (out) tl_err(err, "label: out of memory for %zu runs", total);
         return NULL;
     }
-    #pragma omp parallel for schedule(static)
-    for (size_t r = 0; r < nrows; r++) {
-        const uint8_t *p = m + r * nx;
-        size_t k = row0[r];
-        size_t x = 0;
-        while (x < nx) {
-            while (x < nx && !p[x]) x++;
-            if (x == nx) break;
-            size_t a = x;
-            while (x < nx && p[x]) x++;
-            x0[k] = (int32_t)a; x1[k] = (int32_t)x; parent[k] = (uint32_t)k;
-            k++;
+    /* run starts and ends from the edge bits (ctz walks only the edges) */
+    #pragma omp parallel reduction(| : oom)
+    {
+        uint64_t *bits = malloc(nw * sizeof *bits);
+        if (!bits) oom = 1;
+        #pragma omp for schedule(static)
+        for (size_t r = 0; r < nrows; r++) {
+            if (!bits) continue;
+            row_bits(m + r * nx, nx, bits);
+            size_t a = row0[r], b = row0[r];
+            for (size_t w = 0; w < nw; w++) {
+                for (uint64_t e = rises(bits, w); e; e &= e - 1) x0[a++] = (int32_t)(w * 64 + (size_t)__builtin_ctzll(e));
+                for (uint64_t e = falls(bits, w, nw); e; e &= e - 1) x1[b++] = (int32_t)(w * 64 + (size_t)__builtin_ctzll(e) + 1);
+            }
+            for (size_t k = row0[r]; k < row0[r + 1]; k++) parent[k] = (uint32_t)k;
         }
+        free(bits);
+    }
+    if (oom) {
+        free(row0); free(x0); free(x1); free(parent); tl_vol_unref(out);
+        tl_err(err, "label: out of memory");
+        return NULL;
     }
     runs_t R = {nz, ny, row0, x0, x1, parent};
     int nth = 1;
@@ -133,11 +230,9 @@ tl_volume *tl_label(const tl_volume *mask, int connectivity, size_t *nlabels, tl
     for (int s = 0; s < nth; s++) {
         size_t za = nz * (size_t)s / (size_t)nth, zb = nz * (size_t)(s + 1) / (size_t)nth;
         for (size_t z = za; z < zb; z++)
-            for (size_t y = 0; y < ny; y++) {
-                join_row(&R, z, y, connectivity, 0);
-                if (z > za) join_row(&R, z, y, connectivity, 1);
-            }
+            for (size_t y = 0; y < ny; y++) join_row_fresh(&R, z, y, connectivity, z > za);
     }
+    /* seams: these runs already have parents, so general unions */
     for (int s = 1; s < nth; s++) {
         size_t za = nz * (size_t)s / (size_t)nth;
         for (size_t y = 0; y < ny; y++) join_row(&R, za, y, connectivity, 1);
