@@ -191,6 +191,10 @@ int tl_propose_thresholds(const tl_volume *vol, const tl_otsu_opts *o, double k_
     if (p->sse_min < p->li_max) p->sse_min = p->li_max;
     /* without a collector in the region nothing is skipped as steel */
     p->steel_min = with_steel ? 0.5 * (r->means[1] + r->means[2]) : r->hi + fmax(1.0, fabs(r->hi));
+    /* a noiseless or quantised Li class can have MAD 0; the spread is then
+     * floored at 1/20 of the Li-electrolyte gap, so void_max stays below Li */
+    if (sig < (r->means[1] - med) / 20) sig = (r->means[1] - med) / 20;
+    p->li_std = sig;
     p->void_max = med - k_void * sig;
     if (!(p->void_max < p->li_max && p->li_max <= p->sse_min && p->sse_min < p->steel_min))
         return tl_err(err, "propose_thresholds: classes do not separate (void_max %g, li_max %g, sse_min %g, steel_min %g); "
