@@ -44,37 +44,43 @@ int tl_contact_map(const tl_volume *vol, const tl_volume *li, const tl_contact_o
     size_t ncontact = 0, nli = 0;
     int oom = 0, nan_found = 0;
 
+    /* columns are walked a chunk of rows at a time (about 32 kB of f32 per
+     * plane), so each plane read is long and contiguous even when planes are
+     * megabytes apart */
+    const size_t rows = nx >= 8192 ? 1 : 8192 / nx, nch = (ny + rows - 1) / rows, cw = rows * nx;
     #pragma omp parallel reduction(+ : ncontact, nli) reduction(| : oom, nan_found)
     {
-        int32_t *last = malloc(nx * sizeof *last);
-        uint8_t *hit = malloc(nx);
+        int32_t *last = malloc(cw * sizeof *last);
+        uint8_t *hit = malloc(cw);
         if (!last || !hit) oom = 1;
-        #pragma omp for schedule(static)
-        for (size_t y = 0; y < ny; y++) {
+        #pragma omp for schedule(dynamic, 1)
+        for (size_t ch = 0; ch < nch; ch++) {
+            /* a chunk of whole rows: contiguous in every plane */
+            const size_t y = ch * rows, ncol = (ny - y < rows ? ny - y : rows) * nx;
             if (!last || !hit) continue;
             /* pass 1, masks only (1 byte per voxel): the electrolyte-side Li
              * voxel of every column, as a walk step from the collector */
-            for (size_t x = 0; x < nx; x++) last[x] = -1;
+            for (size_t x = 0; x < ncol; x++) last[x] = -1;
             for (size_t k = 0; k < nz; k++) {
                 const uint8_t *lrow = lm + (tl_walk_z(k, nz, fwd) * ny + y) * nx;
                 const int32_t kk = (int32_t)k;
                 #pragma omp simd
-                for (size_t x = 0; x < nx; x++) last[x] = lrow[x] ? kk : last[x];
+                for (size_t x = 0; x < ncol; x++) last[x] = lrow[x] ? kk : last[x];
             }
             /* pass 2: only the planes holding some column's edge window */
             int32_t kmin = INT32_MAX, kmax = -1;
-            for (size_t x = 0; x < nx; x++) {
+            for (size_t x = 0; x < ncol; x++) {
                 if (last[x] < 0) continue;
                 if (last[x] - depth + 1 < kmin) kmin = last[x] - depth + 1;
                 if (last[x] > kmax) kmax = last[x];
             }
             if (kmin < 0) kmin = 0;
-            memset(hit, 0, nx);
+            memset(hit, 0, ncol);
             int bad = 0;
             for (int32_t k = kmin; k <= kmax; k++) {
                 const float *row = data + (tl_walk_z((size_t)k, nz, fwd) * ny + y) * nx;
                 #pragma omp simd reduction(| : bad)
-                for (size_t x = 0; x < nx; x++) {
+                for (size_t x = 0; x < ncol; x++) {
                     int in = k <= last[x] && k > last[x] - depth;
                     float v = row[x];
                     hit[x] |= (uint8_t)(in && v < void_max);
@@ -84,7 +90,7 @@ int tl_contact_map(const tl_volume *vol, const tl_volume *li, const tl_contact_o
             if (bad) nan_found = 1;
             uint8_t *c = (uint8_t *)r->contact->data + y * nx;
             int32_t *ev = (int32_t *)r->edge_vox->data + y * nx;
-            for (size_t x = 0; x < nx; x++) {
+            for (size_t x = 0; x < ncol; x++) {
                 if (last[x] < 0) { ev[x] = -1; continue; }
                 nli++;
                 ev[x] = (int32_t)tl_walk_z((size_t)last[x], nz, fwd);

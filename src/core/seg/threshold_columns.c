@@ -7,9 +7,9 @@
  * than Li, so they belong to the Li run; interfacial_voids and contact_map
  * find them afterwards.
  *
- * Speed: one thread owns a y row and walks all nx columns of that row
- * together, plane by plane, so every read is a contiguous run of nx floats.
- * A row stops as soon as all its columns have met the electrolyte. */
+ * Speed: one thread owns a chunk of whole y rows and walks all its columns
+ * together, plane by plane, so every read is a contiguous run of floats.
+ * A chunk stops as soon as all its columns have met the electrolyte. */
 #include "seg.h"
 
 #include <math.h>
@@ -67,18 +67,24 @@ int tl_threshold_columns(const tl_volume *vol, const tl_li_opts *o, tl_li_result
     int nan_found = 0, oom = 0;
     size_t li_vox = 0, li_cols = 0;
 
+    /* columns are walked a chunk of rows at a time (about 32 kB of f32 per
+     * plane), so each plane read is long and contiguous even when planes are
+     * megabytes apart */
+    const size_t rows = nx >= 8192 ? 1 : 8192 / nx, nch = (ny + rows - 1) / rows, cw = rows * nx;
     #pragma omp parallel reduction(+ : li_vox, li_cols) reduction(| : nan_found, oom)
     {
-        uint8_t *state = malloc(nx);
-        int32_t *first = malloc(nx * sizeof *first), *last = malloc(nx * sizeof *last);
-        float *wsum = malloc(nx * sizeof *wsum);
+        uint8_t *state = malloc(cw);
+        int32_t *first = malloc(cw * sizeof *first), *last = malloc(cw * sizeof *last);
+        float *wsum = malloc(cw * sizeof *wsum);
         if (!state || !first || !last || !wsum) oom = 1;
-        #pragma omp for schedule(dynamic, 4)
-        for (size_t y = 0; y < ny; y++) {
+        #pragma omp for schedule(dynamic, 1)
+        for (size_t ch = 0; ch < nch; ch++) {
+            /* a chunk of whole rows: contiguous in every plane */
+            const size_t y = ch * rows, ncol = (ny - y < rows ? ny - y : rows) * nx;
             if (!state || !first || !last || !wsum) continue;
-            memset(state, 0, nx);
-            for (size_t x = 0; x < nx; x++) first[x] = last[x] = -1;
-            size_t active = nx, nli = 0;
+            memset(state, 0, ncol);
+            for (size_t x = 0; x < ncol; x++) first[x] = last[x] = -1;
+            size_t active = ncol, nli = 0;
             for (size_t k = 0; k < nz && active; k++) {
                 const float *row = data + (tl_walk_z(k, nz, fwd) * ny + y) * nx;
                 uint8_t *mrow = mask + (tl_walk_z(k, nz, fwd) * ny + y) * nx;
@@ -87,20 +93,20 @@ int tl_threshold_columns(const tl_volume *vol, const tl_li_opts *o, tl_li_result
                  * one entering (same order for every column and thread count) */
                 size_t wn = nz - k < w ? nz - k : w;
                 if (k == 0) {
-                    memcpy(wsum, row, nx * sizeof *wsum);
+                    memcpy(wsum, row, ncol * sizeof *wsum);
                     for (size_t j = 1; j < wn; j++) {
                         const float *rj = data + (tl_walk_z(j, nz, fwd) * ny + y) * nx;
-                        for (size_t x = 0; x < nx; x++) wsum[x] += rj[x];
+                        for (size_t x = 0; x < ncol; x++) wsum[x] += rj[x];
                     }
                 } else {
                     const float *gone = data + (tl_walk_z(k - 1, nz, fwd) * ny + y) * nx;
                     if (k + w - 1 < nz) {
                         const float *in = data + (tl_walk_z(k + w - 1, nz, fwd) * ny + y) * nx;
                         #pragma omp simd
-                        for (size_t x = 0; x < nx; x++) wsum[x] = wsum[x] - gone[x] + in[x];
+                        for (size_t x = 0; x < ncol; x++) wsum[x] = wsum[x] - gone[x] + in[x];
                     } else {
                         #pragma omp simd
-                        for (size_t x = 0; x < nx; x++) wsum[x] -= gone[x];
+                        for (size_t x = 0; x < ncol; x++) wsum[x] -= gone[x];
                     }
                 }
                 const float stop_at = sse_min * (float)wn;
@@ -110,7 +116,7 @@ int tl_threshold_columns(const tl_volume *vol, const tl_li_opts *o, tl_li_result
                 /* the per-column state machine as selects, so it vectorises:
                  * 0 = in the collector, 1 = walking Li, 2 = done */
                 #pragma omp simd reduction(+ : stopped, nli) reduction(| : bad)
-                for (size_t x = 0; x < nx; x++) {
+                for (size_t x = 0; x < ncol; x++) {
                     uint8_t st = state[x];
                     float v = row[x], ws = wsum[x];
                     int act = st == 1 || (st == 0 && v < steel_min);
@@ -131,7 +137,7 @@ int tl_threshold_columns(const tl_volume *vol, const tl_li_opts *o, tl_li_result
             float *su = (float *)r->start_um->data + y * nx, *eu = (float *)r->end_um->data + y * nx;
             float *th = (float *)r->thickness_um->data + y * nx;
             uint8_t *hl = (uint8_t *)r->has_li->data + y * nx;
-            for (size_t x = 0; x < nx; x++) {
+            for (size_t x = 0; x < ncol; x++) {
                 if (first[x] < 0) {
                     sv[x] = ev[x] = -1;
                     su[x] = eu[x] = th[x] = -1.0f;

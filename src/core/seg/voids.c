@@ -52,26 +52,32 @@ int tl_interfacial_voids(const tl_volume *vol, const tl_volume *li, const tl_voi
     const float *data = vol->data;
     const uint8_t *lim = li->data;
     uint8_t *out = r->voids->data;
-    size_t nvox = 0, ncol = 0, npore = 0;
+    size_t nvox = 0, nvcol = 0, npore = 0;
     int oom = 0, nan_found = 0;
 
-    #pragma omp parallel reduction(+ : nvox, ncol, npore) reduction(| : oom, nan_found)
+    /* columns are walked a chunk of rows at a time (about 32 kB of f32 per
+     * plane), so each plane read is long and contiguous even when planes are
+     * megabytes apart */
+    const size_t rows = nx >= 8192 ? 1 : 8192 / nx, nch = (ny + rows - 1) / rows, cw = rows * nx;
+    #pragma omp parallel reduction(+ : nvox, nvcol, npore) reduction(| : oom, nan_found)
     {
-        uint8_t *done = malloc(nx);
-        int32_t *run0 = malloc(nx * sizeof *run0), *runlen = malloc(nx * sizeof *runlen);
+        uint8_t *done = malloc(cw);
+        int32_t *run0 = malloc(cw * sizeof *run0), *runlen = malloc(cw * sizeof *runlen);
         if (!done || !run0 || !runlen) oom = 1;
-        #pragma omp for schedule(dynamic, 4)
-        for (size_t y = 0; y < ny; y++) {
+        #pragma omp for schedule(dynamic, 1)
+        for (size_t ch = 0; ch < nch; ch++) {
+            /* a chunk of whole rows: contiguous in every plane */
+            const size_t y = ch * rows, ncol = (ny - y < rows ? ny - y : rows) * nx;
             if (!done || !run0 || !runlen) continue;
-            memset(done, 0, nx);
-            memset(runlen, 0, nx * sizeof *runlen);
+            memset(done, 0, ncol);
+            memset(runlen, 0, ncol * sizeof *runlen);
             int32_t *hv = (int32_t *)r->height_vox->data + y * nx;
-            size_t active = nx;
+            size_t active = ncol;
             for (size_t k = 0; k < nz && active; k++) {
                 size_t z = tl_walk_z(k, nz, fwd);
                 const float *row = data + (z * ny + y) * nx;
                 const uint8_t *lrow = lim + (z * ny + y) * nx;
-                for (size_t x = 0; x < nx; x++) {
+                for (size_t x = 0; x < ncol; x++) {
                     if (done[x]) continue;
                     float v = row[x];
                     if (v != v) { nan_found = 1; done[x] = 1; active--; continue; }
@@ -89,7 +95,7 @@ int tl_interfacial_voids(const tl_volume *vol, const tl_volume *li, const tl_voi
                                 out[(tl_walk_z((size_t)q, nz, fwd) * ny + y) * nx + x] = 1;
                             hv[x] = runlen[x];
                             nvox += (size_t)runlen[x];
-                            ncol++;
+                            nvcol++;
                             done[x] = 1; active--;
                             continue;
                         }
@@ -100,14 +106,14 @@ int tl_interfacial_voids(const tl_volume *vol, const tl_volume *li, const tl_voi
                 }
             }
             float *hu = (float *)r->height_um->data + y * nx;
-            for (size_t x = 0; x < nx; x++) hu[x] = (float)(hv[x] * dz);
+            for (size_t x = 0; x < ncol; x++) hu[x] = (float)(hv[x] * dz);
         }
         free(done); free(run0); free(runlen);
     }
     if (oom) { tl_void_result_free(r); return tl_err(err, "interfacial_voids: out of memory"); }
     if (nan_found) { tl_void_result_free(r); return tl_err(err, "interfacial_voids: volume holds NaN voxels"); }
     r->void_voxels = nvox;
-    r->void_columns = ncol;
+    r->void_columns = nvcol;
     r->pore_runs = npore;
     r->void_volume_um3 = (double)nvox * vol->voxel_um[0] * vol->voxel_um[1] * vol->voxel_um[2];
     return 0;
