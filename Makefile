@@ -4,7 +4,8 @@
 CC      ?= gcc
 PKGS    := lua5.4 hdf5 fftw3f libtiff-4 libpng plplot openblas readline
 DEBS    := liblua5.4-dev libhdf5-dev libfftw3-dev libtiff-dev libpng-dev \
-           libreadline-dev check pkg-config libopenblas-dev libplplot-dev
+           libreadline-dev check pkg-config libopenblas-dev libplplot-dev \
+           plplot-driver-cairo
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 BUILD   ?= build

@@ -4,7 +4,7 @@
  * readers record every input file they open. Every writer then stores
  * the provenance with its output: as the HDF5 attribute
  * "tomolith_provenance" (JSON text) on the file's root group, in TIFF
- * ImageDescription or PNG tEXt "tomolith_provenance" where the format has
+ * ImageDescription or PNG iTXt "tomolith_provenance" where the format has
  * a place, otherwise in a sidecar "<file>.provenance.json".
  *
  * JSON shape:
