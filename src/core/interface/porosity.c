@@ -88,22 +88,34 @@ int tl_porosity_map(const tl_volume *pores, const tl_volume *roi, double start_u
     const uint8_t *P = pores->data, *R = roi ? roi->data : NULL;
     float *m = M->data;
     uint8_t *v = V->data;
-    int any = 0;
-    #pragma omp parallel for schedule(static) reduction(| : any)
-    for (size_t y = 0; y < ny; y++) {
-        for (size_t x = 0; x < nx; x++) {
-            uint32_t pc = 0, rc = 0;
+    int any = 0, oom = 0;
+    /* per row of columns, planes read whole and in order (contiguous) */
+    #pragma omp parallel reduction(| : any, oom)
+    {
+        uint32_t *pc = malloc(nx * sizeof *pc), *rc = malloc(nx * sizeof *rc);
+        if (!pc || !rc) oom = 1;
+        #pragma omp for schedule(static)
+        for (size_t y = 0; y < ny; y++) {
+            if (!pc || !rc) continue;
+            memset(pc, 0, nx * sizeof *pc);
+            memset(rc, 0, nx * sizeof *rc);
             for (long z = z0; z < z1; z++) {
-                size_t i = ((size_t)z * ny + y) * nx + x;
-                if (R && !R[i]) continue;
-                rc++;
-                pc += P[i] != 0;
+                size_t base = ((size_t)z * ny + y) * nx;
+                for (size_t x = 0; x < nx; x++) {
+                    uint32_t in = R ? R[base + x] != 0 : 1;
+                    rc[x] += in;
+                    pc[x] += in & (P[base + x] != 0);
+                }
             }
-            m[y * nx + x] = rc ? (float)((double)pc / rc) : -1.0f;
-            v[y * nx + x] = rc > 0;
-            any |= rc > 0;
+            for (size_t x = 0; x < nx; x++) {
+                m[y * nx + x] = rc[x] ? (float)((double)pc[x] / rc[x]) : -1.0f;
+                v[y * nx + x] = rc[x] > 0;
+                any |= rc[x] > 0;
+            }
         }
+        free(pc); free(rc);
     }
+    if (oom) { tl_vol_unref(M); tl_vol_unref(V); return tl_err(err, "porosity_map: out of memory"); }
     if (!any) { tl_vol_unref(M); tl_vol_unref(V); return tl_err(err, "porosity_map: roi is empty in the chosen depth"); }
     *map = M; *valid = V;
     return 0;
@@ -121,25 +133,35 @@ int tl_interface_porosity(const tl_volume *pores, const tl_volume *electrode, tl
     const long band = (long)ceil(band_um / dz - 1e-9);
     const uint8_t *P = pores->data, *E = electrode->data;
     size_t bp = 0, bn = 0, kp = 0, kn = 0;
-    /* per column: the electrolyte-side edge is the highest electrode voxel
-     * (top electrode) or the lowest (bottom); the band is the `band` planes
-     * of the electrode behind it */
-    for (size_t y = 0; y < ny; y++)
-        for (size_t x = 0; x < nx; x++) {
-            long edge = -1;
+    int oom = 0;
+    /* per row of columns: pass 1 finds each column's electrolyte-side edge
+     * (a walk step from the collector), pass 2 counts band and bulk voxels;
+     * both read whole planes in order */
+    #pragma omp parallel reduction(+ : bp, bn, kp, kn) reduction(| : oom)
+    {
+        long *edge = malloc(nx * sizeof *edge);
+        if (!edge) oom = 1;
+        #pragma omp for schedule(static)
+        for (size_t y = 0; y < ny; y++) {
+            if (!edge) continue;
+            for (size_t x = 0; x < nx; x++) edge[x] = -1;
             for (size_t k = 0; k < nz; k++) {
-                size_t z = side == TL_ELECTRODE_TOP ? k : nz - 1 - k;
-                if (E[(z * ny + y) * nx + x]) edge = (long)k;
+                const uint8_t *er = E + (tl_walk_z(k, nz, side == TL_ELECTRODE_TOP) * ny + y) * nx;
+                for (size_t x = 0; x < nx; x++) edge[x] = er[x] ? (long)k : edge[x];
             }
-            if (edge < 0) continue;
-            for (long k = 0; k <= edge; k++) {
-                size_t z = side == TL_ELECTRODE_TOP ? (size_t)k : nz - 1 - (size_t)k;
-                size_t i = (z * ny + y) * nx + x;
-                if (!E[i]) continue;
-                if (k > edge - band) { bn++; bp += P[i] != 0; }
-                else { kn++; kp += P[i] != 0; }
+            for (size_t k = 0; k < nz; k++) {
+                size_t base = (tl_walk_z(k, nz, side == TL_ELECTRODE_TOP) * ny + y) * nx;
+                for (size_t x = 0; x < nx; x++) {
+                    if (!E[base + x] || (long)k > edge[x]) continue;
+                    size_t pore = P[base + x] != 0;
+                    if ((long)k > edge[x] - band) { bn++; bp += pore; }
+                    else { kn++; kp += pore; }
+                }
             }
         }
+        free(edge);
+    }
+    if (oom) return tl_err(err, "interface_porosity: out of memory");
     if (bn == 0) return tl_err(err, "interface_porosity: electrode mask is empty");
     b->band = (double)bp / (double)bn;
     b->bulk = kn ? (double)kp / (double)kn : NAN;

@@ -40,9 +40,11 @@ tl_volume *tl_median3d(const tl_volume *vol, int radius, tl_error *err)
     const int rz = nz > 1 ? radius : 0, side = 2 * radius + 1, n = (2 * rz + 1) * side * side;
     const float *a = in->data;
     float *o = out->data;
-    #pragma omp parallel
+    int oom = 0;
+    #pragma omp parallel reduction(| : oom)
     {
         float *buf = malloc((size_t)n * sizeof *buf);
+        if (!buf) oom = 1;
         #pragma omp for schedule(static)
         for (size_t q = 0; q < nz * ny; q++) {
             if (!buf) continue;
@@ -60,25 +62,28 @@ tl_volume *tl_median3d(const tl_volume *vol, int radius, tl_error *err)
         free(buf);
     }
     tl_vol_unref(in);
+    if (oom) { tl_vol_unref(out); tl_err(err, "median3d: out of memory"); return NULL; }
     return out;
 }
 
-/* In-place 1D Gaussian along one axis (stride s, length len, count lines). */
-static void gauss_axis(float *v, size_t nz, size_t ny, size_t nx, int axis, double sigma)
+/* In-place 1D Gaussian along one axis; -1 when out of memory. */
+static int gauss_axis(float *v, size_t nz, size_t ny, size_t nx, int axis, double sigma)
 {
     int R = (int)ceil(4 * sigma);
-    if (R < 1) return;
+    if (R < 1) return 0;
     float *k = malloc((size_t)(2 * R + 1) * sizeof *k);
-    if (!k) return;
+    if (!k) return -1;
+    int oom = 0;
     double sum = 0;
     for (int i = -R; i <= R; i++) sum += exp(-0.5 * i * i / (sigma * sigma));
     for (int i = -R; i <= R; i++) k[i + R] = (float)(exp(-0.5 * i * i / (sigma * sigma)) / sum);
     size_t len = axis == 0 ? nz : axis == 1 ? ny : nx;
     size_t stride = axis == 0 ? ny * nx : axis == 1 ? nx : 1;
     size_t nlines = nz * ny * nx / len;
-    #pragma omp parallel
+    #pragma omp parallel reduction(| : oom)
     {
         float *line = malloc(len * sizeof *line), *res = malloc(len * sizeof *res);
+        if (!line || !res) oom = 1;
         #pragma omp for schedule(static)
         for (size_t l = 0; l < nlines; l++) {
             if (!line || !res) continue;
@@ -98,6 +103,7 @@ static void gauss_axis(float *v, size_t nz, size_t ny, size_t nx, int axis, doub
         free(line); free(res);
     }
     free(k);
+    return oom ? -1 : 0;
 }
 
 tl_volume *tl_gaussian(const tl_volume *vol, const double sigma_vox[3], tl_error *err)
@@ -108,6 +114,10 @@ tl_volume *tl_gaussian(const tl_volume *vol, const double sigma_vox[3], tl_error
     if (!out) return NULL;
     if (tl_vol_check_finite(out, "volume", err)) { tl_vol_unref(out); tl_err_prefix(err, "gaussian: "); return NULL; }
     for (int a = 0; a < 3; a++)
-        if (sigma_vox[a] > 0 && (a > 0 || out->nz > 1)) gauss_axis(out->data, out->nz, out->ny, out->nx, a, sigma_vox[a]);
+        if (sigma_vox[a] > 0 && (a > 0 || out->nz > 1) && gauss_axis(out->data, out->nz, out->ny, out->nx, a, sigma_vox[a])) {
+            tl_vol_unref(out);
+            tl_err(err, "gaussian: out of memory");
+            return NULL;
+        }
     return out;
 }
