@@ -24,6 +24,18 @@ T.case("effective current density", function()
   T.near(k.j_effective, k.map_mm2 / k.contact_mm2, 1e-9)
 end)
 
+T.case("contact change between two maps", function()
+  local a, b = tl.full(1, 10, 10, 0, { dtype = "u8", voxel_um = 10 }), tl.full(1, 10, 10, 0, { dtype = "u8", voxel_um = 10 })
+  for y = 1, 10 do for x = 1, 5 do a:set(y, x, 1) end end        -- 50 px
+  for y = 1, 10 do for x = 3, 6 do b:set(y, x, 1) end end        -- 40 px: 30 kept, 20 lost, 10 gained
+  local d = tl.contact_change(a, b)
+  T.near(d.change_percent, -20, 1e-12)
+  T.near(d.lost_mm2, 20e-4, 1e-9); T.near(d.gained_mm2, 10e-4, 1e-9)
+  T.eq(d.change:get(1, 1), 2); T.eq(d.change:get(1, 4), 1); T.eq(d.change:get(1, 6), 3); T.eq(d.change:get(1, 9), 0)
+  T.raises(function() tl.contact_change(tl.full(1, 10, 10, 0, { dtype = "u8" }), a) end, "c1 has no contact")
+  T.raises(function() tl.contact_change(a, tl.full(1, 10, 9, 0, { dtype = "u8" })) end, "(1, 10, 9)")
+end)
+
 T.case("current density, seed 002 eq. 3: 4.8505 µm in one hour is 1 mA/cm²", function()
   local um = 3.6 / 96485.33212 * 13.0 * 1e4
   local t1, t2 = tl.full(1, 4, 4, 100), tl.full(1, 4, 4, 100 + um)
@@ -74,7 +86,7 @@ T.case("porosity: profile, map, difference, band, histogram", function()
   T.near(b.band, (2 + 3) / 10, 1e-12)  -- planes 9, 10: 2 and 3 pore columns of 5
   local hst = tl.porosity_histogram(p, { block_um = 20, bins = 4 })
   T.eq(#hst.edges, 5)
-  T.raises(function() tl.porosity_profile(p, { roi = el * 0 }) end, "")
+  T.raises(function() tl.porosity_profile(p, { roi = tl.full(20, 4, 5, 0, { dtype = "u8" }) }) end, "roi is empty")
 end)
 
 T.done()

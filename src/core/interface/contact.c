@@ -123,3 +123,31 @@ int tl_effective_current_density(double j_nominal, double contact_mm2, double no
     *j_eff = j_nominal * nominal_mm2 / contact_mm2;
     return 0;
 }
+
+int tl_contact_change(const tl_volume *c1, const tl_volume *c2, tl_contact_change_result *r, tl_error *err)
+{
+    memset(r, 0, sizeof *r);
+    char sh[64];
+    if (c1->nz != 1) return tl_err(err, "contact_change: c1 must be a 2D contact map (nz = 1), got shape %s", tl_vol_shape_str(c1, sh, sizeof sh));
+    if (tl_vol_check_same_shape(c1, "c1", c2, "c2", err)) return tl_err_prefix(err, "contact_change: ");
+    if (c1->dtype != TL_U8 || c2->dtype != TL_U8) return tl_err(err, "contact_change: contact maps must be u8");
+    r->change = tl_vol_new_like(c1, TL_U8, err);
+    if (!r->change) return -1;
+    const uint8_t *a = c1->data, *b = c2->data;
+    uint8_t *o = r->change->data;
+    size_t n = tl_vol_count(c1), n1 = 0, n2 = 0, lost = 0, gained = 0;
+    for (size_t i = 0; i < n; i++) {
+        int p = a[i] != 0, q = b[i] != 0;
+        n1 += (size_t)p; n2 += (size_t)q;
+        lost += (size_t)(p && !q); gained += (size_t)(!p && q);
+        o[i] = (uint8_t)(p && q ? 1 : p ? 2 : q ? 3 : 0);
+    }
+    if (n1 == 0) { tl_vol_unref(r->change); r->change = NULL; return tl_err(err, "contact_change: c1 has no contact; the change in percent is undefined"); }
+    double px = c1->voxel_um[1] * c1->voxel_um[2] * 1e-6;
+    r->area1_mm2 = (double)n1 * px;
+    r->area2_mm2 = (double)n2 * px;
+    r->lost_mm2 = (double)lost * px;
+    r->gained_mm2 = (double)gained * px;
+    r->change_percent = 100.0 * ((double)n2 - (double)n1) / (double)n1;
+    return 0;
+}

@@ -31,6 +31,14 @@ int tl_contact_map(const tl_volume *vol, const tl_volume *li, const tl_contact_o
                    tl_contact_result *r, tl_error *err);
 void tl_contact_result_free(tl_contact_result *r);
 
+/* Change between two contact maps of the same interface (seed 000, Fig. 4c,d):
+ * change = 0 never, 1 kept, 2 lost, 3 gained; change_percent = 100 (A2 - A1) / A1. */
+typedef struct {
+    tl_volume *change;
+    double area1_mm2, area2_mm2, lost_mm2, gained_mm2, change_percent;
+} tl_contact_change_result;
+int tl_contact_change(const tl_volume *c1, const tl_volume *c2, tl_contact_change_result *r, tl_error *err);
+
 /* ---- regions of a 2D mask ---- */
 typedef struct {
     tl_volume *labels;  /* i32 map, regions numbered by decreasing area (ties: raster order) */

@@ -76,6 +76,34 @@ static const tl_ret contact_rets[] = {
     {0},
 };
 
+/* ---- contact_change ---- */
+static int run_contact_change(const tl_value *a, tl_record *out, tl_error *err)
+{
+    tl_contact_change_result r;
+    if (tl_contact_change(a[0].u.vol, a[1].u.vol, &r, err)) return -1;
+    tl_rec_volume(out, "change", r.change);
+    tl_rec_number(out, "change_percent", r.change_percent);
+    tl_rec_number(out, "area1_mm2", r.area1_mm2);
+    tl_rec_number(out, "area2_mm2", r.area2_mm2);
+    tl_rec_number(out, "lost_mm2", r.lost_mm2);
+    tl_rec_number(out, "gained_mm2", r.gained_mm2);
+    return 0;
+}
+static const tl_arg contact_change_args[] = {
+    {.name = "c1", .type = TL_T_VOLUME, .flags = TL_POSITIONAL | TL_REQUIRED | TL_VOL_2D, .dtypes = VOL_U8, .doc = "earlier contact map"},
+    {.name = "c2", .type = TL_T_VOLUME, .flags = TL_POSITIONAL | TL_REQUIRED | TL_VOL_2D, .dtypes = VOL_U8, .doc = "later contact map"},
+    {0},
+};
+static const tl_ret contact_change_rets[] = {
+    {.name = "change", .type = TL_T_VOLUME, .doc = "u8 map: 0 no contact in either, 1 kept, 2 lost, 3 gained"},
+    {.name = "change_percent", .type = TL_T_NUMBER, .unit = "%", .doc = "100 (A2 - A1) / A1 (seed 000: -8.9%, -47.1%)"},
+    {.name = "area1_mm2", .type = TL_T_NUMBER, .unit = "mm²", .doc = "contact area of c1"},
+    {.name = "area2_mm2", .type = TL_T_NUMBER, .unit = "mm²", .doc = "contact area of c2"},
+    {.name = "lost_mm2", .type = TL_T_NUMBER, .unit = "mm²", .doc = "contact in c1 but not in c2"},
+    {.name = "gained_mm2", .type = TL_T_NUMBER, .unit = "mm²", .doc = "contact in c2 but not in c1"},
+    {0},
+};
+
 /* ---- regions ---- */
 static void rec_regions(tl_record *out, tl_regions *r, const char *prefix)
 {
@@ -389,6 +417,9 @@ const tl_op tl_ops_interface[] = {
             "area. With j_nominal, also the effective current density nominal * nominal area / contact area.",
      .args = contact_args, .rets = contact_rets,
      .example = "c = tl.contact_map(band, r.li, {void_max = 0.6, j_nominal = 1})", .run = run_contact_map},
+    {.name = "contact_change", .group = "interface", .summary = "Change between two contact maps: percent, lost and gained area",
+     .args = contact_change_args, .rets = contact_change_rets,
+     .example = "d = tl.contact_change(c0.contact, c1.contact); print(d.change_percent)", .run = run_contact_change},
     {.name = "regions", .group = "interface", .summary = "Connected regions of a 2D map with areas in mm², sorted",
      .doc = "Also the fraction of the total area in regions at least / below size_mm2 (seed 000: 71% in two regions "
             "of 0.42 and 0.19 mm², the rest in regions < 0.02 mm²).",
