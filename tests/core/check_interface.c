@@ -83,7 +83,7 @@ static cell_t *make_cell(double noise, uint64_t seed) { return make_cell_phase(n
 static void free_cell(cell_t *c) { tl_vol_unref(c->vol); free(c); }
 
 /* sse_min: between the mean of 5 electrolyte voxels (3.0) and of 4 + 1 Li (2.6) */
-static const tl_li_opts LI_OPTS = {TL_ELECTRODE_TOP, 2.0, 2.8, 5.5, 5};
+static const tl_li_opts LI_OPTS = {TL_ELECTRODE_TOP, 2.0, 2.8, 5.5, 5, 2, 1};
 
 typedef struct { double contact_pp, void_rel, thick_mae_vox; size_t pore_as_void; } accuracy_t;
 
@@ -92,7 +92,7 @@ static accuracy_t measure(const cell_t *c, const tl_li_opts *lo, double void_max
     tl_error e;
     tl_li_result L;
     ck_assert_msg(tl_threshold_columns(c->vol, lo, &L, &e) == 0, "%s", e.msg);
-    tl_void_opts vo = {lo->electrode, void_max, lo->sse_min, lo->window};
+    tl_void_opts vo = {lo->electrode, void_max, lo->sse_min, lo->window, 2};
     tl_void_result V;
     ck_assert_msg(tl_interfacial_voids(c->vol, L.li, &vo, &V, &e) == 0, "%s", e.msg);
     tl_contact_opts co = {lo->electrode, 5, void_max};
@@ -169,7 +169,7 @@ START_TEST(test_cell_proposed_thresholds)
     ck_assert_msg(p.void_max > 0.3 && p.void_max < 0.9, "void_max %g", p.void_max);
     ck_assert_double_eq_tol(p.li_mean, 1.0, 0.03);
     ck_assert_double_eq_tol(p.li_std, 0.1, 0.02);
-    tl_li_opts lo = {TL_ELECTRODE_TOP, p.li_max, p.sse_min, p.steel_min, 5};
+    tl_li_opts lo = {TL_ELECTRODE_TOP, p.li_max, p.sse_min, p.steel_min, 5, 2, 1};
     accuracy_t a = measure(c, &lo, p.void_max);
     ck_assert_msg(a.contact_pp < 1.0, "contact area off by %.3f pp", a.contact_pp);
     ck_assert_msg(a.void_rel < 0.05, "void volume off by %.2f%%", 100 * a.void_rel);
@@ -209,7 +209,7 @@ START_TEST(test_bottom_electrode_mirrors_top)
         ck_assert_int_eq(bs[i], NZ - ts[i]);
         ck_assert_int_eq(be[i], NZ - te[i]);
     }
-    tl_void_opts vo = {TL_ELECTRODE_TOP, 0.6, 2.8, 5}, vb = vo;
+    tl_void_opts vo = {TL_ELECTRODE_TOP, 0.6, 2.8, 5, 2}, vb = vo;
     vb.electrode = TL_ELECTRODE_BOTTOM;
     tl_void_result VT, VB;
     ck_assert_int_eq(tl_interfacial_voids(c->vol, T.li, &vo, &VT, &e), 0);
@@ -235,7 +235,7 @@ START_TEST(test_threads_identical)
     tl_li_result L[2];
     tl_void_result V[2];
     tl_contact_result C[2];
-    tl_void_opts vo = {TL_ELECTRODE_TOP, 0.6, 2.8, 5};
+    tl_void_opts vo = {TL_ELECTRODE_TOP, 0.6, 2.8, 5, 2};
     tl_contact_opts co = {TL_ELECTRODE_TOP, 5, 0.6};
     for (int t = 0; t < 2; t++) {
         omp_set_num_threads(t + 1);
@@ -260,7 +260,7 @@ START_TEST(test_bad_input)
     tl_li_result L;
     ck_assert_int_eq(tl_threshold_columns(c->vol, &LI_OPTS, &L, &e), 0);
     tl_volume *small = tl_vol_new(TL_U8, NZ, NY, NX - 1, &e);
-    tl_void_opts vo = {TL_ELECTRODE_TOP, 0.6, 2.8, 5};
+    tl_void_opts vo = {TL_ELECTRODE_TOP, 0.6, 2.8, 5, 2};
     tl_void_result V;
     ck_assert_int_eq(tl_interfacial_voids(c->vol, small, &vo, &V, &e), -1);
     ck_assert_ptr_nonnull(strstr(e.msg, "li"));
@@ -303,6 +303,57 @@ START_TEST(test_bad_input)
     tl_vol_unref(map); tl_vol_unref(small); tl_vol_unref(empty);
     tl_li_result_free(&L);
     free_cell(c);
+}
+END_TEST
+
+/* Three hand-made columns for the two guards beyond the paper's rules:
+ * 0: a pore two voxels into the electrolyte (max_gap keeps it out of the Li
+ *    and out of the voids; the paper-literal walk takes it for Li and loses
+ *    the contact), 1: a void followed by a Li-like partial voxel before the
+ *    electrolyte (the void walk must not stop at that voxel), 2: a pore deep
+ *    in the Li (never an interfacial void). */
+START_TEST(test_pore_near_interface_and_partial_voxels)
+{
+    tl_error e;
+    tl_volume *v = tl_vol_new(TL_F32, 40, 1, 3, &e);
+    float *d = v->data;
+    for (int z = 0; z < 40; z++)
+        for (int x = 0; x < 3; x++) {
+            float val = z < 5 ? STEEL : z < 20 ? LI : SSE;
+            if (x == 0 && (z == 22 || z == 23)) val = VOID;
+            if (x == 1 && z >= 17 && z < 20) val = VOID;
+            if (x == 1 && z == 20) val = 1.1f; /* void/electrolyte partial voxel: Li-like */
+            if (x == 2 && (z == 8 || z == 9)) val = VOID;
+            d[z * 3 + x] = val;
+        }
+    for (int gap = 2; gap >= 0; gap -= 2) {
+        tl_li_opts lo = LI_OPTS;
+        lo.max_gap = gap;
+        tl_li_result L;
+        ck_assert_int_eq(tl_threshold_columns(v, &lo, &L, &e), 0);
+        tl_void_opts vo = {TL_ELECTRODE_TOP, 0.6, 2.8, 5, gap};
+        tl_void_result V;
+        ck_assert_int_eq(tl_interfacial_voids(v, L.li, &vo, &V, &e), 0);
+        tl_contact_opts co = {TL_ELECTRODE_TOP, 5, 0.6};
+        tl_contact_result C;
+        ck_assert_int_eq(tl_contact_map(v, L.li, &co, &C, &e), 0);
+        const int32_t *ev = L.end_vox->data, *vh = V.height_vox->data;
+        const uint8_t *c = C.contact->data;
+        if (gap == 2) {
+            ck_assert_int_eq(ev[0], 20);
+            ck_assert_int_eq(vh[0], 0);
+            ck_assert_int_eq(c[0], 1);
+        } else { /* the paper's window alone walks on into the pore */
+            ck_assert_int_eq(ev[0], 24);
+            ck_assert_int_eq(c[0], 0);
+        }
+        ck_assert_int_eq(vh[1], 3);
+        ck_assert_int_eq(c[1], 0);
+        ck_assert_int_eq(vh[2], 0);
+        ck_assert_int_eq(c[2], 1);
+        tl_li_result_free(&L); tl_void_result_free(&V); tl_contact_result_free(&C);
+    }
+    tl_vol_unref(v);
 }
 END_TEST
 
@@ -481,10 +532,10 @@ START_TEST(test_analytic_cell_accuracy)
         tl_cell_truth t;
         tl_error e;
         ck_assert_msg(tl_analytic_cell(&co, &t, &e) == 0, "%s", e.msg);
-        tl_li_opts lo = {sides[sd], 2.0, 2.8, 5.5, 5};
+        tl_li_opts lo = {sides[sd], 2.0, 2.8, 5.5, 5, 2, 1};
         tl_li_result L;
         ck_assert_int_eq(tl_threshold_columns(t.volume, &lo, &L, &e), 0);
-        tl_void_opts vo = {sides[sd], 0.6, 2.8, 5};
+        tl_void_opts vo = {sides[sd], 0.6, 2.8, 5, 2};
         tl_void_result V;
         ck_assert_int_eq(tl_interfacial_voids(t.volume, L.li, &vo, &V, &e), 0);
         tl_contact_opts cc = {sides[sd], 5, 0.6};
@@ -554,6 +605,7 @@ Suite *suite_interface(void)
     tcase_add_test(tc, test_bottom_electrode_mirrors_top);
     tcase_add_test(tc, test_analytic_cell_accuracy);
     tcase_add_test(tc, test_threads_identical);
+    tcase_add_test(tc, test_pore_near_interface_and_partial_voxels);
     tcase_add_test(tc, test_bad_input);
     tcase_add_test(tc, test_regions_areas_and_fractions);
     tcase_add_test(tc, test_effective_current_density);

@@ -130,7 +130,7 @@ static int robust_level(const tl_volume *vol, const tl_otsu_opts *o, double lo, 
 {
     enum { NB = 8192 };
     double *h = calloc(NB, sizeof *h);
-    if (!h) return tl_err(err, "propose_thresholds: out of memory");
+    if (!h) return tl_err(err, "out of memory");
     double bw = (cut - lo) / NB, n = 0;
     REGION_LOOP(vol, o, {
         if (v >= cut) continue;
@@ -139,7 +139,7 @@ static int robust_level(const tl_volume *vol, const tl_otsu_opts *o, double lo, 
         if (b < 0) b = 0;
         h[b] += 1; n += 1;
     })
-    if (n == 0) { free(h); return tl_err(err, "propose_thresholds: no voxels in the lithium class"); }
+    if (n == 0) { free(h); return tl_err(err, "no voxels in the lithium class"); }
     double acc = 0, med = lo;
     for (int b = 0; b < NB; b++) {
         if (acc + h[b] >= n / 2) { med = lo + (b + (n / 2 - acc) / (h[b] > 0 ? h[b] : 1)) * bw; break; }
@@ -147,7 +147,7 @@ static int robust_level(const tl_volume *vol, const tl_otsu_opts *o, double lo, 
     }
     /* MAD: histogram of |v - med| over the same bins */
     double *d = calloc(NB, sizeof *d);
-    if (!d) { free(h); return tl_err(err, "propose_thresholds: out of memory"); }
+    if (!d) { free(h); return tl_err(err, "out of memory"); }
     for (int b = 0; b < NB; b++) {
         double c = lo + (b + 0.5) * bw, a = fabs(c - med);
         int db = (int)(a / bw);
@@ -166,19 +166,60 @@ static int robust_level(const tl_volume *vol, const tl_otsu_opts *o, double lo, 
     return 0;
 }
 
+/* A u8 mask of the region's voxels in columns holding a voxel >= cut (and
+ * inside the caller's mask). */
+static tl_volume *cell_columns(const tl_volume *vol, const tl_otsu_opts *o, double cut, tl_error *err)
+{
+    const size_t ny = vol->ny, nx = vol->nx;
+    uint8_t *col = calloc(ny * nx, 1);
+    tl_volume *m = tl_vol_new(TL_U8, vol->nz, ny, nx, err);
+    if (!col || !m) { free(col); tl_vol_unref(m); if (m) tl_err(err, "propose_thresholds: out of memory"); return NULL; }
+    size_t ncol = 0;
+    REGION_LOOP(vol, o, { if (v >= cut && !col[y * nx + x]) { col[y * nx + x] = 1; ncol++; } })
+    if (ncol == 0) {
+        free(col); tl_vol_unref(m);
+        tl_err(err, "propose_thresholds: no column reaches a collector (no voxel >= %g); give collector = false or the thresholds", cut);
+        return NULL;
+    }
+    uint8_t *d = m->data;
+    for (size_t z = o->z0; z < o->z1; z++)
+        for (size_t y = o->y0; y < o->y1; y++) {
+            size_t base = (z * ny + y) * nx;
+            for (size_t x = o->x0; x < o->x1; x++)
+                d[base + x] = col[y * nx + x] && (!o->mask || ((const uint8_t *)o->mask->data)[base + x]);
+        }
+    free(col);
+    return m;
+}
+
 int tl_propose_thresholds(const tl_volume *vol, const tl_otsu_opts *o, double k_void, int with_steel, int window,
                           tl_threshold_proposal *p, tl_error *err)
 {
     if (window < 1) return tl_err(err, "propose_thresholds: window must be >= 1 (got %d)", window);
     memset(p, 0, sizeof *p);
     tl_otsu_opts oo = *o;
+    tl_volume *cell = NULL;
+    if (with_steel) {
+        /* only columns that reach the collector: outside the cell (air,
+         * holder) nothing is Li, and its voxels would swamp the Li class.
+         * The steel is by far the brightest phase, so a 2-class Otsu finds it. */
+        tl_otsu_result s2;
+        oo.classes = 2;
+        if (tl_otsu(vol, &oo, &s2, err)) return tl_err_prefix(err, "propose_thresholds: ");
+        cell = cell_columns(vol, o, s2.thresholds[0], err);
+        if (!cell) return -1;
+        oo.mask = cell;
+    }
     oo.classes = with_steel ? 3 : 2;
-    if (tl_otsu(vol, &oo, &p->otsu, err)) return tl_err_prefix(err, "propose_thresholds: ");
+    int rc = tl_otsu(vol, &oo, &p->otsu, err);
+    if (!rc) {
+        tl_otsu_opts ro = oo;
+        rc = robust_level(vol, &ro, p->otsu.lo, p->otsu.thresholds[0], &p->li_mean, &p->li_std, err);
+    }
+    tl_vol_unref(cell);
+    if (rc) return tl_err_prefix(err, "propose_thresholds: ");
     const tl_otsu_result *r = &p->otsu;
-    double med = 0, sig = 0;
-    if (robust_level(vol, o, r->lo, r->thresholds[0], &med, &sig, err)) return -1;
-    p->li_mean = med;
-    p->li_std = sig;
+    double med = p->li_mean, sig = p->li_std;
     p->sse_mean = r->means[1];
     p->steel_mean = with_steel ? r->means[2] : NAN;
     /* Otsu finds the class levels; the cut-offs sit between levels, since

@@ -36,6 +36,9 @@ typedef struct {
     double sse_min;   /* stop when the mean of the next `window` voxels > sse_min */
     double steel_min; /* collector voxels (>= steel_min) are skipped before the walk */
     int window;       /* look-ahead voxels (paper: 5) */
+    int max_gap;      /* also stop after this many non-Li voxels in a row past the Li (0: off) */
+    int collector;    /* 1: the walk starts after the steel, columns without steel hold no Li;
+                       * 0: the crop starts below the collector, walk from its first voxel */
 } tl_li_opts;
 
 typedef struct {
@@ -58,6 +61,7 @@ typedef struct {
     double void_max; /* void voxels are < void_max */
     double sse_min;  /* a run followed by a window mean < sse_min is interfacial */
     int window;
+    int max_gap;     /* ... and by a Li-mask voxel within max_gap voxels (0: window rule only) */
 } tl_void_opts;
 
 typedef struct {

@@ -45,8 +45,8 @@ static double opt_num(const tl_value *a) { return a->set ? a->u.num : NAN; }
 static int run_threshold_columns(const tl_value *a, tl_record *out, tl_error *err)
 {
     const tl_volume *v = a[0].u.vol;
-    tl_li_opts o = {electrode_arg(&a[1]), opt_num(&a[2]), opt_num(&a[3]), opt_num(&a[4]), (int)a[5].u.i};
     int collector = a[6].u.b, proposed;
+    tl_li_opts o = {electrode_arg(&a[1]), opt_num(&a[2]), opt_num(&a[3]), opt_num(&a[4]), (int)a[5].u.i, (int)a[7].u.i, collector};
     if (!collector && isnan(o.steel_min)) o.steel_min = INFINITY;
     if (fill_thresholds(v, collector, o.window, &o.li_max, &o.sse_min, &o.steel_min, NULL, &proposed, err))
         return tl_err_prefix(err, "threshold_columns: ");
@@ -83,7 +83,10 @@ static const tl_arg threshold_columns_args[] = {
     {.name = "steel_min", .type = TL_T_NUMBER, .flags = TL_OPTIONAL, .unit = "1/cm",
      .doc = "voxels at or above this at the collector end are steel and skipped; default: proposed (infinite when collector = false)"},
     {.name = "window", .type = TL_T_INT, .def = 5, .min = 1, .max = 1000, .unit = "voxels", .doc = "look-ahead window (seed 000: 5)"},
-    {.name = "collector", .type = TL_T_BOOL, .def = 1, .doc = "the crop includes the steel collector (used when proposing thresholds)"},
+    {.name = "collector", .type = TL_T_BOOL, .def = 1,
+     .doc = "the crop includes the steel collector: the walk starts after it and columns that never meet steel (outside the cell) hold no Li; false: walk from the crop's first voxel"},
+    {.name = "max_gap", .type = TL_T_INT, .def = 2, .min = 0, .max = 1000, .unit = "voxels",
+     .doc = "also stop after this many voxels in a row at or above li_max past the Li (a pore near the interface is not Li); 0 = the paper's window rule alone"},
     {0},
 };
 static const tl_ret threshold_columns_rets[] = {
@@ -105,7 +108,7 @@ static const tl_ret threshold_columns_rets[] = {
 static int run_interfacial_voids(const tl_value *a, tl_record *out, tl_error *err)
 {
     const tl_volume *v = a[0].u.vol;
-    tl_void_opts o = {electrode_arg(&a[2]), opt_num(&a[3]), opt_num(&a[4]), (int)a[5].u.i};
+    tl_void_opts o = {electrode_arg(&a[2]), opt_num(&a[3]), opt_num(&a[4]), (int)a[5].u.i, (int)a[7].u.i};
     int proposed;
     if (fill_thresholds(v, a[6].u.b, o.window, NULL, &o.sse_min, NULL, &o.void_max, &proposed, err))
         return tl_err_prefix(err, "interfacial_voids: ");
@@ -130,7 +133,7 @@ static const tl_arg interfacial_voids_args[] = {
     {.name = "volume", .type = TL_T_VOLUME, .flags = TL_POSITIONAL | TL_REQUIRED | TL_VOL_3D, .dtypes = VOL_F32,
      .unit = "1/cm", .doc = "reconstructed f32 crop (the one given to threshold_columns)"},
     {.name = "li", .type = TL_T_VOLUME, .flags = TL_POSITIONAL | TL_REQUIRED, .dtypes = VOL_U8,
-     .doc = "lithium mask from threshold_columns: the walk ends at the first solid (non-void) Li voxel"},
+     .doc = "lithium mask from threshold_columns: the walk ends after `window` solid (non-void) Li voxels in a row"},
     {.name = "electrode", .type = TL_T_CHOICE, .def_str = "top", .choices = "top bottom",
      .doc = "side of the collector; the walk starts at the opposite (electrolyte) end"},
     {.name = "void_max", .type = TL_T_NUMBER, .flags = TL_OPTIONAL, .unit = "1/cm",
@@ -139,6 +142,8 @@ static const tl_arg interfacial_voids_args[] = {
      .doc = "a run followed by a window mean below this is an interfacial void, else a pore; default: proposed"},
     {.name = "window", .type = TL_T_INT, .def = 5, .min = 1, .max = 1000, .unit = "voxels", .doc = "voxels averaged after a run (seed 000: 5)"},
     {.name = "collector", .type = TL_T_BOOL, .def = 1, .doc = "the crop includes the steel collector (used when proposing thresholds)"},
+    {.name = "max_gap", .type = TL_T_INT, .def = 2, .min = 0, .max = 1000, .unit = "voxels",
+     .doc = "a void run must also reach the Li mask within this many voxels (a pore near the interface is not a void); 0 = window rule alone"},
     {0},
 };
 static const tl_ret interfacial_voids_rets[] = {
@@ -450,9 +455,10 @@ static const tl_ret analytic_cell_rets[] = {
 
 const tl_op tl_ops_seg[] = {
     {.name = "threshold_columns", .group = "seg", .summary = "Lithium by column traversal from the collector (seed 000)",
-     .doc = "Walks every column along z from the current collector towards the electrolyte: collector voxels "
-            "(>= steel_min) are skipped, voxels below li_max are lithium, and the walk stops where the mean of the "
-            "next `window` voxels exceeds sse_min (seed 000, Methods). Voids at the Li edge are darker than Li and "
+     .doc = "Walks every column along z from the current collector towards the electrolyte: the walk waits for the "
+            "collector and skips it (>= steel_min; columns without steel hold no Li), voxels below li_max are lithium, "
+            "and the walk stops where the mean of the next `window` voxels exceeds sse_min (seed 000, Methods) or "
+            "after max_gap non-Li voxels in a row past the Li. Voids at the Li edge are darker than Li and "
             "stay inside the Li run; interfacial_voids and contact_map find them. Columns without Li hold -1 in the "
             "µm maps and 0 in has_li. Thresholds not given are proposed from the volume's histogram.",
      .args = threshold_columns_args, .rets = threshold_columns_rets,
@@ -461,8 +467,10 @@ const tl_op tl_ops_seg[] = {
     {.name = "interfacial_voids", .group = "seg", .summary = "Interfacial voids by column traversal from the electrolyte (seed 000)",
      .doc = "Walks every column from the electrolyte end towards the collector. A run of voxels below void_max is an "
             "interfacial void when the mean of the next `window` voxels is below sse_min (Li-like), and an electrolyte "
-            "pore otherwise (ignored; the walk goes on). The walk ends at the first solid lithium voxel (in li, not "
-            "void-like), so pores inside the Li are never interfacial voids. One void per column at most.",
+            "pore otherwise (ignored; the walk goes on). With max_gap the run must also reach the Li mask within "
+            "max_gap voxels (a pore just inside the electrolyte sees Li in its window too). The walk ends after "
+            "`window` solid lithium voxels in a row (in li, not void-like), so pores inside the Li bulk are never "
+            "interfacial voids. One void per column at most.",
      .args = interfacial_voids_args, .rets = interfacial_voids_rets,
      .example = "v = tl.interfacial_voids(band, r.li, {void_max = 0.6, sse_min = 2.8})", .run = run_interfacial_voids},
     {.name = "analytic_cell", .group = "seg", .summary = "Analytic interface band with exact truth (contact, voids, thickness)",

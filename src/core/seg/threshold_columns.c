@@ -1,9 +1,14 @@
 /* threshold_columns.c — lithium by column traversal (seed 000, Methods).
  *
  * Each column along z is walked from the current collector towards the
- * electrolyte: collector voxels (>= steel_min) are skipped, then voxels are
+ * electrolyte: with `collector`, the walk waits for the steel and skips it
+ * (>= steel_min; a column that never meets steel, e.g. outside the cell,
+ * holds no Li), then voxels are
  * lithium while intensity < li_max, and the walk stops where the mean of the
- * next `window` voxels exceeds sse_min. Voids at the Li edge are darker
+ * next `window` voxels exceeds sse_min, or (max_gap > 0) where max_gap
+ * voxels in a row since the last Li voxel are not Li-like: the window alone
+ * walks on through the electrolyte when a pore lies closer than `window`
+ * voxels to the interface, and would take that pore for Li. Voids at the Li edge are darker
  * than Li, so they belong to the Li run; interfacial_voids and contact_map
  * find them afterwards.
  *
@@ -61,6 +66,7 @@ int tl_threshold_columns(const tl_volume *vol, const tl_li_opts *o, tl_li_result
     const int fwd = o->electrode == TL_ELECTRODE_TOP;
     const float li_max = (float)o->li_max, sse_min = (float)o->sse_min, steel_min = (float)o->steel_min;
     const size_t w = (size_t)o->window;
+    const int32_t max_gap = o->max_gap;
     const double dz = vol->voxel_um[0];
     const float *data = vol->data;
     uint8_t *mask = r->li->data;
@@ -82,7 +88,9 @@ int tl_threshold_columns(const tl_volume *vol, const tl_li_opts *o, tl_li_result
             /* a chunk of whole rows: contiguous in every plane */
             const size_t y = ch * rows, ncol = (ny - y < rows ? ny - y : rows) * nx;
             if (!state || !first || !last || !wsum) continue;
-            memset(state, 0, ncol);
+            /* with a collector the walk waits for it (state 3): columns that
+             * never meet steel (outside the cell) hold no Li */
+            memset(state, o->collector ? 3 : 0, ncol);
             for (size_t x = 0; x < ncol; x++) first[x] = last[x] = -1;
             size_t active = ncol, nli = 0;
             for (size_t k = 0; k < nz && active; k++) {
@@ -114,13 +122,16 @@ int tl_threshold_columns(const tl_volume *vol, const tl_li_opts *o, tl_li_result
                 size_t stopped = 0;
                 int bad = 0;
                 /* the per-column state machine as selects, so it vectorises:
-                 * 0 = in the collector, 1 = walking Li, 2 = done */
+                 * 3 = before the collector, 0 = in the collector (or at the
+                 * start without one), 1 = walking Li, 2 = done */
                 #pragma omp simd reduction(+ : stopped, nli) reduction(| : bad)
                 for (size_t x = 0; x < ncol; x++) {
                     uint8_t st = state[x];
                     float v = row[x], ws = wsum[x];
+                    st = st == 3 && v >= steel_min ? 0 : st;
                     int act = st == 1 || (st == 0 && v < steel_min);
-                    int stop = act && ws > stop_at;
+                    /* the paper's stop, or max_gap non-Li voxels since the last Li one */
+                    int stop = act && (ws > stop_at || (max_gap > 0 && first[x] >= 0 && !(v < li_max) && kk - last[x] >= max_gap));
                     int li = act && !stop && v < li_max;
                     bad |= act && (v != v || ws != ws);
                     mrow[x] = (uint8_t)li;

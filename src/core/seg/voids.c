@@ -4,9 +4,12 @@
  * collector. A run of voxels below void_max is a candidate; when it ends,
  * the mean of the next `window` voxels decides: below sse_min (Li-like)
  * makes it an interfacial void and ends the column; otherwise it was a pore
- * in the electrolyte and is ignored. The walk also ends, without a void,
- * at the first solid lithium voxel (in the Li mask and not void-like), so
- * pores inside the lithium are never taken for interfacial voids. A run
+ * in the electrolyte and is ignored. With max_gap > 0 the voxels right
+ * behind the run must also reach the Li mask within max_gap voxels (a pore
+ * closer than `window` to the interface sees Li in its window, but
+ * electrolyte first). The walk also ends, without a void, once it has
+ * crossed a whole window of solid lithium (Li-mask voxels, not void-like),
+ * so pores inside the lithium bulk are never taken for interfacial voids. A run
  * still open at the end of the column never met lithium and is dropped.
  *
  * Rows of columns are walked plane by plane (contiguous reads), OpenMP
@@ -48,6 +51,7 @@ int tl_interfacial_voids(const tl_volume *vol, const tl_volume *li, const tl_voi
     const int fwd = o->electrode == TL_ELECTRODE_BOTTOM;
     const float void_max = (float)o->void_max, sse_min = (float)o->sse_min;
     const size_t w = (size_t)o->window;
+    const int max_gap = o->max_gap;
     const double dz = vol->voxel_um[0];
     const float *data = vol->data;
     const uint8_t *lim = li->data;
@@ -62,15 +66,16 @@ int tl_interfacial_voids(const tl_volume *vol, const tl_volume *li, const tl_voi
     #pragma omp parallel reduction(+ : nvox, nvcol, npore) reduction(| : oom, nan_found)
     {
         uint8_t *done = malloc(cw);
-        int32_t *run0 = malloc(cw * sizeof *run0), *runlen = malloc(cw * sizeof *runlen);
-        if (!done || !run0 || !runlen) oom = 1;
+        int32_t *run0 = malloc(cw * sizeof *run0), *runlen = malloc(cw * sizeof *runlen), *solid = malloc(cw * sizeof *solid);
+        if (!done || !run0 || !runlen || !solid) oom = 1;
         #pragma omp for schedule(dynamic, 1)
         for (size_t ch = 0; ch < nch; ch++) {
             /* a chunk of whole rows: contiguous in every plane */
             const size_t y = ch * rows, ncol = (ny - y < rows ? ny - y : rows) * nx;
-            if (!done || !run0 || !runlen) continue;
+            if (!done || !run0 || !runlen || !solid) continue;
             memset(done, 0, ncol);
             memset(runlen, 0, ncol * sizeof *runlen);
+            memset(solid, 0, ncol * sizeof *solid);
             int32_t *hv = (int32_t *)r->height_vox->data + y * nx;
             size_t active = ncol;
             for (size_t k = 0; k < nz && active; k++) {
@@ -82,6 +87,7 @@ int tl_interfacial_voids(const tl_volume *vol, const tl_volume *li, const tl_voi
                     float v = row[x];
                     if (v != v) { nan_found = 1; done[x] = 1; active--; continue; }
                     if (v < void_max) {
+                        solid[x] = 0;
                         if (runlen[x] == 0) run0[x] = (int32_t)k;
                         runlen[x]++;
                         continue;
@@ -90,7 +96,13 @@ int tl_interfacial_voids(const tl_volume *vol, const tl_volume *li, const tl_voi
                         size_t wn = nz - k < w ? nz - k : w;
                         float s = 0;
                         for (size_t j = 0; j < wn; j++) s += data[(tl_walk_z(k + j, nz, fwd) * ny + y) * nx + x];
-                        if (s < sse_min * (float)wn) {
+                        /* Li-like window, and (max_gap) lithium right behind the run:
+                         * a pore a few voxels into the electrolyte also sees Li in its
+                         * window, but electrolyte first */
+                        int near_li = max_gap == 0;
+                        for (size_t j = 0; j < (size_t)max_gap && k + j < nz && !near_li; j++)
+                            near_li = lim[(tl_walk_z(k + j, nz, fwd) * ny + y) * nx + x] != 0;
+                        if (s < sse_min * (float)wn && near_li) {
                             for (int32_t q = run0[x]; q < run0[x] + runlen[x]; q++)
                                 out[(tl_walk_z((size_t)q, nz, fwd) * ny + y) * nx + x] = 1;
                             hv[x] = runlen[x];
@@ -102,13 +114,17 @@ int tl_interfacial_voids(const tl_volume *vol, const tl_volume *li, const tl_voi
                         npore++;
                         runlen[x] = 0;
                     }
-                    if (lrow[x]) { done[x] = 1; active--; } /* solid lithium reached */
+                    /* solid lithium reached: a whole window of Li-mask voxels
+                     * that are not void-like (one such voxel is not enough: the
+                     * partial voxel between a void and the interphase looks Li) */
+                    solid[x] = lrow[x] ? solid[x] + 1 : 0;
+                    if (solid[x] >= (int32_t)w) { done[x] = 1; active--; }
                 }
             }
             float *hu = (float *)r->height_um->data + y * nx;
             for (size_t x = 0; x < ncol; x++) hu[x] = (float)(hv[x] * dz);
         }
-        free(done); free(run0); free(runlen);
+        free(done); free(run0); free(runlen); free(solid);
     }
     if (oom) { tl_void_result_free(r); return tl_err(err, "interfacial_voids: out of memory"); }
     if (nan_found) { tl_void_result_free(r); return tl_err(err, "interfacial_voids: volume holds NaN voxels"); }
