@@ -92,7 +92,7 @@ static accuracy_t measure(const cell_t *c, const tl_li_opts *lo, double void_max
     tl_error e;
     tl_li_result L;
     ck_assert_msg(tl_threshold_columns(c->vol, lo, &L, &e) == 0, "%s", e.msg);
-    tl_void_opts vo = {lo->electrode, void_max, lo->sse_min, lo->window, 2};
+    tl_void_opts vo = {lo->electrode, void_max, lo->sse_min, lo->window, 2, LI, VOID};
     tl_void_result V;
     ck_assert_msg(tl_interfacial_voids(c->vol, L.li, &vo, &V, &e) == 0, "%s", e.msg);
     tl_contact_opts co = {lo->electrode, 5, void_max};
@@ -120,6 +120,8 @@ static accuracy_t measure(const cell_t *c, const tl_li_opts *lo, double void_max
     a.contact_pp = 100.0 * fabs((double)C.contact_pixels - (double)truth_contact) / (NY * NX);
     ck_assert_uint_le(diff, (size_t)(0.02 * NY * NX) + 2);
     a.void_rel = fabs((double)V.void_voxels - (double)c->void_voxels) / (double)c->void_voxels;
+    double sub_rel = fabs(V.void_volume_subvoxel_um3 / (DZ * DZ * DZ) - (double)c->void_voxels) / (double)c->void_voxels;
+    ck_assert_msg(sub_rel < 0.05, "sub-voxel void volume off by %.2f%%", 100 * sub_rel);
     a.thick_mae_vox = mae / (double)nli;
     ck_assert_double_eq_tol(C.contact_mm2, (double)C.contact_pixels * DZ * DZ * 1e-6, 1e-12);
     ck_assert_double_eq_tol(V.void_volume_um3, (double)V.void_voxels * DZ * DZ * DZ, 1e-9);
@@ -209,7 +211,7 @@ START_TEST(test_bottom_electrode_mirrors_top)
         ck_assert_int_eq(bs[i], NZ - ts[i]);
         ck_assert_int_eq(be[i], NZ - te[i]);
     }
-    tl_void_opts vo = {TL_ELECTRODE_TOP, 0.6, 2.8, 5, 2}, vb = vo;
+    tl_void_opts vo = {TL_ELECTRODE_TOP, 0.6, 2.8, 5, 2, LI, VOID}, vb = vo;
     vb.electrode = TL_ELECTRODE_BOTTOM;
     tl_void_result VT, VB;
     ck_assert_int_eq(tl_interfacial_voids(c->vol, T.li, &vo, &VT, &e), 0);
@@ -235,7 +237,7 @@ START_TEST(test_threads_identical)
     tl_li_result L[2];
     tl_void_result V[2];
     tl_contact_result C[2];
-    tl_void_opts vo = {TL_ELECTRODE_TOP, 0.6, 2.8, 5, 2};
+    tl_void_opts vo = {TL_ELECTRODE_TOP, 0.6, 2.8, 5, 2, LI, VOID};
     tl_contact_opts co = {TL_ELECTRODE_TOP, 5, 0.6};
     for (int t = 0; t < 2; t++) {
         omp_set_num_threads(t + 1);
@@ -260,7 +262,7 @@ START_TEST(test_bad_input)
     tl_li_result L;
     ck_assert_int_eq(tl_threshold_columns(c->vol, &LI_OPTS, &L, &e), 0);
     tl_volume *small = tl_vol_new(TL_U8, NZ, NY, NX - 1, &e);
-    tl_void_opts vo = {TL_ELECTRODE_TOP, 0.6, 2.8, 5, 2};
+    tl_void_opts vo = {TL_ELECTRODE_TOP, 0.6, 2.8, 5, 2, LI, VOID};
     tl_void_result V;
     ck_assert_int_eq(tl_interfacial_voids(c->vol, small, &vo, &V, &e), -1);
     ck_assert_ptr_nonnull(strstr(e.msg, "li"));
@@ -331,7 +333,7 @@ START_TEST(test_pore_near_interface_and_partial_voxels)
         lo.max_gap = gap;
         tl_li_result L;
         ck_assert_int_eq(tl_threshold_columns(v, &lo, &L, &e), 0);
-        tl_void_opts vo = {TL_ELECTRODE_TOP, 0.6, 2.8, 5, gap};
+        tl_void_opts vo = {TL_ELECTRODE_TOP, 0.6, 2.8, 5, gap, NAN, NAN};
         tl_void_result V;
         ck_assert_int_eq(tl_interfacial_voids(v, L.li, &vo, &V, &e), 0);
         tl_contact_opts co = {TL_ELECTRODE_TOP, 5, 0.6};
@@ -535,7 +537,7 @@ START_TEST(test_analytic_cell_accuracy)
         tl_li_opts lo = {sides[sd], 2.0, 2.8, 5.5, 5, 2, 1};
         tl_li_result L;
         ck_assert_int_eq(tl_threshold_columns(t.volume, &lo, &L, &e), 0);
-        tl_void_opts vo = {sides[sd], 0.6, 2.8, 5, 2};
+        tl_void_opts vo = {sides[sd], 0.6, 2.8, 5, 2, LI, VOID};
         tl_void_result V;
         ck_assert_int_eq(tl_interfacial_voids(t.volume, L.li, &vo, &V, &e), 0);
         tl_contact_opts cc = {sides[sd], 5, 0.6};

@@ -62,14 +62,16 @@ typedef struct {
     double sse_min;  /* a run followed by a window mean < sse_min is interfacial */
     int window;
     int max_gap;     /* ... and by a Li-mask voxel within max_gap voxels (0: window rule only) */
+    double li_level, void_level; /* for the sub-voxel height; NaN: not computed */
 } tl_void_opts;
 
 typedef struct {
     tl_volume *voids;      /* u8 (nz, ny, nx): 1 = interfacial void */
     tl_volume *height_um;  /* f32 map: void height per column (0 = none) */
     tl_volume *height_vox; /* i32 map */
+    tl_volume *height_subvoxel_um; /* f32 map: partial-volume height (0 without levels) */
     size_t void_voxels, void_columns, pore_runs;
-    double void_volume_um3;
+    double void_volume_um3, void_volume_subvoxel_um3; /* the latter NaN without levels */
 } tl_void_result;
 
 int tl_interfacial_voids(const tl_volume *vol, const tl_volume *li, const tl_void_opts *o,
@@ -101,6 +103,7 @@ int tl_otsu(const tl_volume *vol, const tl_otsu_opts *o, tl_otsu_result *r, tl_e
 typedef struct {
     double li_max, sse_min, steel_min, void_max;
     double li_mean, li_std, sse_mean, steel_mean;
+    double void_level; /* median of the voxels 6 Li spreads below Li, NaN when too few */
     tl_otsu_result otsu;
 } tl_threshold_proposal;
 

@@ -108,22 +108,38 @@ static const tl_ret threshold_columns_rets[] = {
 static int run_interfacial_voids(const tl_value *a, tl_record *out, tl_error *err)
 {
     const tl_volume *v = a[0].u.vol;
-    tl_void_opts o = {electrode_arg(&a[2]), opt_num(&a[3]), opt_num(&a[4]), (int)a[5].u.i, (int)a[7].u.i};
+    tl_void_opts o = {electrode_arg(&a[2]), opt_num(&a[3]), opt_num(&a[4]), (int)a[5].u.i, (int)a[7].u.i,
+                      opt_num(&a[8]), opt_num(&a[9])};
     int proposed;
     if (fill_thresholds(v, a[6].u.b, o.window, NULL, &o.sse_min, NULL, &o.void_max, &proposed, err))
         return tl_err_prefix(err, "interfacial_voids: ");
+    if (isnan(o.li_level) || isnan(o.void_level)) {
+        /* levels for the sub-voxel height; without a visible void level the
+         * sub-voxel estimate is simply not made (NaN), never guessed */
+        tl_otsu_opts po = {0, v->nz, 0, v->ny, 0, v->nx, NULL, 3, 256};
+        tl_threshold_proposal p;
+        tl_error e2;
+        if (tl_propose_thresholds(v, &po, 3.0, a[6].u.b, o.window, &p, &e2) == 0) {
+            if (isnan(o.li_level)) o.li_level = p.li_mean;
+            if (isnan(o.void_level)) o.void_level = p.void_level;
+        }
+    }
     tl_void_result r;
     if (tl_interfacial_voids(v, a[1].u.vol, &o, &r, err)) return -1;
     tl_rec_volume(out, "voids", r.voids);
     tl_rec_volume(out, "height_um", r.height_um);
     tl_rec_volume(out, "height_vox", r.height_vox);
+    tl_rec_volume(out, "height_subvoxel_um", r.height_subvoxel_um);
     tl_rec_int(out, "void_voxels", (long long)r.void_voxels);
     tl_rec_int(out, "void_columns", (long long)r.void_columns);
     tl_rec_number(out, "void_volume_um3", r.void_volume_um3);
+    tl_rec_number(out, "void_volume_subvoxel_um3", r.void_volume_subvoxel_um3);
     tl_rec_int(out, "pore_runs", (long long)r.pore_runs);
     tl_record *t = tl_record_new();
     tl_rec_number(t, "void_max", o.void_max);
     tl_rec_number(t, "sse_min", o.sse_min);
+    tl_rec_number(t, "li_level", o.li_level);
+    tl_rec_number(t, "void_level", o.void_level);
     tl_rec_bool(t, "proposed", proposed);
     tl_rec_record(out, "thresholds", t);
     return 0;
@@ -144,17 +160,24 @@ static const tl_arg interfacial_voids_args[] = {
     {.name = "collector", .type = TL_T_BOOL, .def = 1, .doc = "the crop includes the steel collector (used when proposing thresholds)"},
     {.name = "max_gap", .type = TL_T_INT, .def = 2, .min = 0, .max = 1000, .unit = "voxels",
      .doc = "a void run must also reach the Li mask within this many voxels (a pore near the interface is not a void); 0 = window rule alone"},
+    {.name = "li_level", .type = TL_T_NUMBER, .flags = TL_OPTIONAL, .unit = "1/cm",
+     .doc = "lithium intensity for the sub-voxel void height; default: proposed (median of the Li class)"},
+    {.name = "void_level", .type = TL_T_NUMBER, .flags = TL_OPTIONAL, .unit = "1/cm",
+     .doc = "void intensity for the sub-voxel void height; default: proposed when voids are visible, else no sub-voxel estimate"},
     {0},
 };
 static const tl_ret interfacial_voids_rets[] = {
     {.name = "voids", .type = TL_T_VOLUME, .doc = "u8 mask of interfacial voids (pores in the electrolyte or the Li excluded)"},
     {.name = "height_um", .type = TL_T_VOLUME, .unit = "µm", .doc = "f32 map: void height per column (0 = none)"},
     {.name = "height_vox", .type = TL_T_VOLUME, .unit = "voxels", .doc = "i32 map: void height per column"},
+    {.name = "height_subvoxel_um", .type = TL_T_VOLUME, .unit = "µm",
+     .doc = "f32 map: void height from linear partial volume of the run and its two neighbours (0 without levels)"},
     {.name = "void_voxels", .type = TL_T_INT, .doc = "interfacial void voxels"},
     {.name = "void_columns", .type = TL_T_INT, .doc = "columns with an interfacial void"},
-    {.name = "void_volume_um3", .type = TL_T_NUMBER, .unit = "µm³", .doc = "interfacial void volume"},
+    {.name = "void_volume_um3", .type = TL_T_NUMBER, .unit = "µm³", .doc = "interfacial void volume (voxel count, seed 000)"},
+    {.name = "void_volume_subvoxel_um3", .type = TL_T_NUMBER, .unit = "µm³", .doc = "the same from the sub-voxel heights (NaN without levels)"},
     {.name = "pore_runs", .type = TL_T_INT, .doc = "void-like runs rejected as electrolyte pores"},
-    {.name = "thresholds", .type = TL_T_RECORD, .doc = "{void_max, sse_min, proposed}: the thresholds used"},
+    {.name = "thresholds", .type = TL_T_RECORD, .doc = "{void_max, sse_min, li_level, void_level, proposed}: the values used"},
     {0},
 };
 
@@ -227,6 +250,7 @@ static int run_propose(const tl_value *a, tl_record *out, tl_error *err)
     tl_rec_number(out, "li_spread", p.li_std);
     tl_rec_number(out, "sse_level", p.sse_mean);
     tl_rec_number(out, "steel_level", p.steel_mean);
+    tl_rec_number(out, "void_level", p.void_level);
     return 0;
 }
 
@@ -249,6 +273,8 @@ static const tl_ret propose_rets[] = {
     {.name = "li_spread", .type = TL_T_NUMBER, .unit = "1/cm", .doc = "1.4826 * MAD of the Li class"},
     {.name = "sse_level", .type = TL_T_NUMBER, .unit = "1/cm", .doc = "electrolyte class mean"},
     {.name = "steel_level", .type = TL_T_NUMBER, .unit = "1/cm", .doc = "steel class mean (NaN without collector)"},
+    {.name = "void_level", .type = TL_T_NUMBER, .unit = "1/cm",
+     .doc = "median of the voxels 6 Li spreads below the Li level (NaN when fewer than 0.1% of the Li class)"},
     {0},
 };
 

@@ -16,13 +16,23 @@
  * over y; each column's result depends only on its own voxels. */
 #include "seg.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* Void fraction of a voxel of intensity v mixing void with a material of
+ * level ref. Linear partial volume, clamped to [0, 1]. */
+static inline double frac(double v, double ref, double void_level)
+{
+    if (!(ref > void_level)) return 0.0;
+    double f = (ref - v) / (ref - void_level);
+    return f < 0 ? 0 : f > 1 ? 1 : f;
+}
+
 void tl_void_result_free(tl_void_result *r)
 {
-    tl_vol_unref(r->voids); tl_vol_unref(r->height_um); tl_vol_unref(r->height_vox);
+    tl_vol_unref(r->voids); tl_vol_unref(r->height_um); tl_vol_unref(r->height_vox); tl_vol_unref(r->height_subvoxel_um);
     memset(r, 0, sizeof *r);
 }
 
@@ -44,7 +54,8 @@ int tl_interfacial_voids(const tl_volume *vol, const tl_volume *li, const tl_voi
     r->voids = tl_vol_new_like(vol, TL_U8, err);
     r->height_um = tl_seg_map_like(vol, TL_F32, err);
     r->height_vox = tl_seg_map_like(vol, TL_I32, err);
-    if (!r->voids || !r->height_um || !r->height_vox) { tl_void_result_free(r); return -1; }
+    r->height_subvoxel_um = tl_seg_map_like(vol, TL_F32, err);
+    if (!r->voids || !r->height_um || !r->height_vox || !r->height_subvoxel_um) { tl_void_result_free(r); return -1; }
 
     /* the electrolyte is at the far end from the collector: a top electrode
      * (collector at low z) is walked from high z downwards */
@@ -52,6 +63,9 @@ int tl_interfacial_voids(const tl_volume *vol, const tl_volume *li, const tl_voi
     const float void_max = (float)o->void_max, sse_min = (float)o->sse_min;
     const size_t w = (size_t)o->window;
     const int max_gap = o->max_gap;
+    const int subvox = isfinite(o->li_level) && isfinite(o->void_level) && o->li_level > o->void_level;
+    const double li_level = o->li_level, void_level = o->void_level;
+    double subsum = 0;
     const double dz = vol->voxel_um[0];
     const float *data = vol->data;
     const uint8_t *lim = li->data;
@@ -63,7 +77,7 @@ int tl_interfacial_voids(const tl_volume *vol, const tl_volume *li, const tl_voi
      * plane), so each plane read is long and contiguous even when planes are
      * megabytes apart */
     const size_t rows = nx >= 8192 ? 1 : 8192 / nx, nch = (ny + rows - 1) / rows, cw = rows * nx;
-    #pragma omp parallel reduction(+ : nvox, nvcol, npore) reduction(| : oom, nan_found)
+    #pragma omp parallel reduction(+ : nvox, nvcol, npore, subsum) reduction(| : oom, nan_found)
     {
         uint8_t *done = malloc(cw);
         int32_t *run0 = malloc(cw * sizeof *run0), *runlen = malloc(cw * sizeof *runlen), *solid = malloc(cw * sizeof *solid);
@@ -77,6 +91,7 @@ int tl_interfacial_voids(const tl_volume *vol, const tl_volume *li, const tl_voi
             memset(runlen, 0, ncol * sizeof *runlen);
             memset(solid, 0, ncol * sizeof *solid);
             int32_t *hv = (int32_t *)r->height_vox->data + y * nx;
+            float *hs = (float *)r->height_subvoxel_um->data + y * nx;
             size_t active = ncol;
             for (size_t k = 0; k < nz && active; k++) {
                 size_t z = tl_walk_z(k, nz, fwd);
@@ -106,6 +121,29 @@ int tl_interfacial_voids(const tl_volume *vol, const tl_volume *li, const tl_voi
                             for (int32_t q = run0[x]; q < run0[x] + runlen[x]; q++)
                                 out[(tl_walk_z((size_t)q, nz, fwd) * ny + y) * nx + x] = 1;
                             hv[x] = runlen[x];
+                            if (subvox) {
+#define VAT(q) data[(tl_walk_z((size_t)(q), nz, fwd) * ny + y) * nx + x]
+                                /* void fraction by linear partial volume: voxels on
+                                 * the Li side mix with Li, those on the electrolyte
+                                 * side with whatever lies beyond (the voxel two
+                                 * steps out); the run's inside counts against Li */
+                                int32_t a = run0[x], b = run0[x] + runlen[x]; /* [a, b) in walk steps */
+                                double ref_e = li_level;
+                                if (a >= 1) {
+                                    double v1 = VAT(a - 1), v2 = a >= 2 ? VAT(a - 2) : v1;
+                                    ref_e = v2 > v1 ? v2 : v1;
+                                }
+                                double h = 0;
+                                for (int32_t q = a; q < b; q++) {
+                                    double ref = q > a ? li_level : b - a == 1 ? 0.5 * (ref_e + li_level) : ref_e;
+                                    h += frac(VAT(q), ref, void_level);
+                                }
+                                h += frac(VAT(b), li_level, void_level);
+                                if (a >= 1) h += frac(VAT(a - 1), ref_e, void_level);
+#undef VAT
+                                hs[x] = (float)(h * dz);
+                                subsum += h;
+                            }
                             nvox += (size_t)runlen[x];
                             nvcol++;
                             done[x] = 1; active--;
@@ -132,5 +170,6 @@ int tl_interfacial_voids(const tl_volume *vol, const tl_volume *li, const tl_voi
     r->void_columns = nvcol;
     r->pore_runs = npore;
     r->void_volume_um3 = (double)nvox * vol->voxel_um[0] * vol->voxel_um[1] * vol->voxel_um[2];
+    r->void_volume_subvoxel_um3 = subvox ? subsum * vol->voxel_um[0] * vol->voxel_um[1] * vol->voxel_um[2] : NAN;
     return 0;
 }
