@@ -22,6 +22,8 @@ for _, side in ipairs { "top", "bottom" } do
     local pp = 100 * math.abs(k.contact_pixels - c.contact_pixels) / (40 * 40)
     T.ok(pp < 1, "contact area off by " .. pp .. " pp")
     T.ok(math.abs(v.void_volume_um3 / c.void_volume_um3 - 1) < 0.05, "void volume " .. v.void_volume_um3 .. " vs " .. c.void_volume_um3)
+    T.ok(math.abs(v.void_volume_subvoxel_um3 / c.void_volume_um3 - 1) < 0.05, "sub-voxel void volume " .. v.void_volume_subvoxel_um3)
+    T.near(v.thresholds.void_level, 0.2, 0.15)
     T.ok(map_mae(r.thickness_um, c.thickness_um, c.has_li, 1.7) < 1, "thickness MAE >= 1 voxel")
     local both = (v.voids * c.pores):stats()
     T.eq(both.max, 0, "a pore was counted as an interfacial void")
