@@ -114,6 +114,34 @@ T.case("profile along z, y, x with and without a mask", function()
   for i = 1, 60 do T.eq(a.mean[i], b.mean[i]); T.eq(a.std[i], b.std[i]) end
 end)
 
+T.case("compare: error metrics and mask overlap", function()
+  local a, b = tl.full(1, 2, 3, 0), tl.full(1, 2, 3, 0)
+  local xs, ys = { 1, 2, 3, 4, 5, 6 }, { 1, 2, 3, 4, 5, 9 }
+  for i = 1, 6 do a:set((i - 1) // 3 + 1, (i - 1) % 3 + 1, xs[i]); b:set((i - 1) // 3 + 1, (i - 1) % 3 + 1, ys[i]) end
+  local c = tl.compare(a, b)
+  T.eq(c.count, 6); T.near(c.mae, 0.5); T.near(c.rmse, math.sqrt(1.5)); T.near(c.bias, -0.5); T.eq(c.max_abs, 3)
+  -- Pearson by hand: x = 1..6, y = 1..5,9
+  local mx, my = 3.5, 4
+  local sxy, sxx, syy = 0, 0, 0
+  for i = 1, 6 do sxy = sxy + (xs[i] - mx) * (ys[i] - my); sxx = sxx + (xs[i] - mx) ^ 2; syy = syy + (ys[i] - my) ^ 2 end
+  T.near(c.correlation, sxy / math.sqrt(sxx * syy), 1e-12)
+  local m1, m2 = a:gt(2), b:gt(3) -- {3,4,5,6} vs {4,5,6}
+  local o = tl.compare(m1, m2)
+  T.near(o.iou, 3 / 4); T.near(o.dice, 6 / 7); T.near(o.accuracy, 5 / 6)
+  T.raises(function() tl.compare(a, tl.full(1, 3, 2)) end, "shape mismatch: measured is (1, 2, 3) but reference is (1, 3, 2)")
+  T.raises(function() tl.compare(a, b, { mask = tl.full(1, 2, 3, 0, { dtype = "u8" }) }) end, "no voxel to compare")
+end)
+
+T.case("stack maps along z", function()
+  local a, b = tl.full(1, 2, 3, 1), tl.full(2, 2, 3, 2)
+  local s = tl.stack { a, b }
+  local nz = s:shape()
+  T.eq(nz, 3); T.eq(s:get(1, 2, 3), 1); T.eq(s:get(3, 1, 1), 2)
+  T.raises(function() tl.stack { a, tl.full(1, 3, 3) } end, "item 2 is (1, 3, 3) f32 but item 1 is (1, 2, 3) f32")
+  T.raises(function() tl.stack {} end, "no volumes given")
+  T.raises(function() tl.stack { a, 5 } end, "item 2 is not a volume (it is of type integer)")
+end)
+
 T.case("threads and clock", function()
   local n = tl.threads()
   T.ok(n >= 1)

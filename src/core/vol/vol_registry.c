@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 static int range_or_all(const tl_value *a, size_t n, size_t *lo, size_t *hi)
 {
@@ -110,6 +111,44 @@ static const tl_arg full_args[] = {
     {0},
 };
 
+/* Volumes given as a Lua array arrive as a record keyed "1", "2", ... */
+static int run_stack(const tl_value *a, tl_record *out, tl_error *err)
+{
+    const tl_record *r = a[0].u.rec;
+    if (r->n == 0) return tl_err(err, "stack: no volumes given");
+    size_t nz = 0;
+    const tl_volume *first = NULL;
+    for (size_t i = 0; i < r->n; i++) {
+        if (r->vals[i].type != TL_T_VOLUME)
+            return tl_err(err, "stack: item %s is not a volume (it is of type %s)", r->names[i], tl_type_name(r->vals[i].type));
+        const tl_volume *v = r->vals[i].u.vol;
+        if (!first) first = v;
+        else if (v->ny != first->ny || v->nx != first->nx || v->dtype != first->dtype) {
+            char s1[64], s2[64];
+            return tl_err(err, "stack: item %s is %s %s but item 1 is %s %s (same ny, nx and dtype needed)",
+                          r->names[i], tl_vol_shape_str(v, s1, sizeof s1), tl_dtype_name(v->dtype),
+                          tl_vol_shape_str(first, s2, sizeof s2), tl_dtype_name(first->dtype));
+        }
+        nz += v->nz;
+    }
+    tl_volume *o = tl_vol_new(first->dtype, nz, first->ny, first->nx, err);
+    if (!o) return -1;
+    tl_vol_copy_attrs(o, first, err);
+    size_t off = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        const tl_volume *v = r->vals[i].u.vol;
+        memcpy((char *)o->data + off, v->data, tl_vol_bytes(v));
+        off += tl_vol_bytes(v);
+    }
+    return tl_rec_volume(out, "volume", o);
+}
+
+static const tl_arg stack_args[] = {
+    {.name = "volumes", .type = TL_T_RECORD, .flags = TL_POSITIONAL | TL_REQUIRED,
+     .doc = "array of maps or volumes with the same (ny, nx) and dtype, stacked along z in order"},
+    {0},
+};
+
 static const tl_arg crop_args[] = {
     {.name = "volume", .type = TL_T_VOLUME, .flags = TL_POSITIONAL | TL_REQUIRED, .doc = "volume to crop"},
     {.name = "z", .type = TL_T_RANGE, .flags = TL_OPTIONAL, .unit = "voxels", .doc = "z range {a, b}, 1-based inclusive; all if absent"},
@@ -162,6 +201,10 @@ const tl_op tl_ops_vol[] = {
     {.name = "full", .group = "volume", .summary = "A new volume filled with one value (0 by default)",
      .args = full_args, .rets = vol_ret, .example = "mask = tl.full(1, 256, 256, 1, {dtype = \"u8\", voxel_um = 1.7})",
      .run = run_full},
+    {.name = "stack", .group = "volume", .summary = "Stack maps (or volumes) along z into one volume",
+     .doc = "A series of 2D maps becomes one volume with one z-slice per map, e.g. for tl.show_maps.",
+     .args = stack_args, .rets = vol_ret, .example = "s = tl.stack({contact_00, contact_01, contact_02})",
+     .run = run_stack},
     {.name = "crop", .group = "volume", .summary = "Sub-volume by 1-based inclusive index ranges",
      .args = crop_args, .rets = vol_ret, .example = "band = vol:crop{z = {100, 180}}",
      .run = run_crop, .flags = TL_OP_METHOD},

@@ -1,0 +1,197 @@
+-- tl.operando — seed 000's analysis of an operando series of a
+-- Li | solid electrolyte | Li cell, shared by recipes/quickstart.lua (the
+-- demo) and recipes/lewis2021_lsps.lua (a real 2-BM series).
+--
+-- Every number here comes from a native operator; this module only decides
+-- which operator runs on which crop, and collects the results.
+local tl = require "tl"
+local O = {}
+
+local function log(fmt, ...)
+  io.stderr:write(string.format(fmt, ...) .. "\n")
+end
+O.log = log
+
+-- Interface bands from a z-profile of the reconstructed cell's central
+-- columns: the collectors are the runs at either end above steel_min, the
+-- Li/electrolyte interfaces the first/last slices between them whose mean
+-- reaches the Li/electrolyte midpoint. A band holds a little steel (the
+-- column walk starts there), the Li, and `margin` voxels of electrolyte.
+function O.locate_bands(recon_path, opts)
+  opts = opts or {}
+  local info = tl.load(recon_path, { dataset = "/volume", z = { 1, 1 } })
+  local _, ny, nx = info:shape()
+  local cy, cx = math.floor(ny / 4), math.floor(nx / 4)
+  local core = tl.load(recon_path, { dataset = "/volume", y = { cy + 1, ny - cy }, x = { cx + 1, nx - cx } })
+  local nz = core:shape()
+  local th = tl.propose_thresholds(core)
+  local p = core:profile().mean
+  local top_steel, bottom_steel = 0, nz + 1
+  while top_steel < nz and p[top_steel + 1] >= th.steel_min do top_steel = top_steel + 1 end
+  while bottom_steel > 1 and p[bottom_steel - 1] >= th.steel_min do bottom_steel = bottom_steel - 1 end
+  local iface_top, iface_bottom
+  for z = top_steel + 1, bottom_steel - 1 do
+    if p[z] >= th.li_max then iface_top = z break end
+  end
+  for z = bottom_steel - 1, top_steel + 1, -1 do
+    if p[z] >= th.li_max then iface_bottom = z break end
+  end
+  if not iface_top or not iface_bottom or iface_bottom <= iface_top then
+    error(string.format("%s: cannot find the Li/electrolyte interfaces in the z-profile (steel ends at %d and %d); " ..
+      "give the bands as parameters", recon_path, top_steel, bottom_steel), 2)
+  end
+  local margin = opts.margin or 12
+  local keep = opts.steel or 3
+  return {
+    top = { math.max(1, top_steel - keep + 1), math.min(nz, iface_top + margin) },
+    bottom = { math.max(1, iface_bottom - margin), math.min(nz, bottom_steel + keep - 1) },
+    interface_top = iface_top, interface_bottom = iface_bottom,
+    collector_top = top_steel, collector_bottom = bottom_steel,
+    thresholds = th, profile = p,
+  }
+end
+
+-- One electrode of one scan: Li by column traversal, interfacial voids,
+-- the contact map and its regions (seed 000, Methods).
+function O.analyse_electrode(recon_path, electrode, band, opts)
+  local vol = tl.load(recon_path, { dataset = "/volume", z = band })
+  local th = opts.thresholds and opts.thresholds[electrode] or tl.propose_thresholds(vol)
+  local li = tl.threshold_columns(vol, { electrode = electrode, li_max = th.li_max, sse_min = th.sse_min,
+    steel_min = th.steel_min, window = opts.window })
+  local voids = tl.interfacial_voids(vol, li.li, { electrode = electrode, void_max = th.void_max,
+    sse_min = th.sse_min, window = opts.window })
+  local contact = tl.contact_map(vol, li.li, { electrode = electrode, void_max = th.void_max, depth = opts.depth,
+    j_nominal = opts.j_nominal })
+  local regions = tl.regions(contact.contact, { size_mm2 = opts.region_mm2 })
+  -- threshold_columns keeps edge voids inside the Li run; the lithium itself is the rest
+  local li_thickness = li.thickness_um - voids.height_um
+  return {
+    electrode = electrode, band = band, volume = vol, thresholds = th,
+    li = li.li, has_li = li.has_li, voids = voids.voids, contact = contact.contact,
+    li_thickness_um = li_thickness, void_height_um = voids.height_um,
+    contact_mm2 = contact.contact_mm2, map_mm2 = contact.map_mm2, contact_fraction = contact.contact_fraction,
+    j_effective = contact.j_effective, void_volume_um3 = voids.void_volume_um3,
+    li_volume_um3 = li.li_volume_um3 - voids.void_volume_um3, pore_runs = voids.pore_runs,
+    regions = regions,
+  }
+end
+
+-- Reconstruct a scan, streamed to an HDF5 file block by block. With
+-- opts.reuse, an existing output is kept (a 20 GB scan takes a while).
+function O.reconstruct(scan_path, out_path, opts)
+  if opts.reuse then
+    local f = io.open(out_path, "rb")
+    if f then
+      f:close()
+      log("  reusing %s", out_path)
+      return out_path
+    end
+  end
+  local scan = tl.dxchange(scan_path)
+  local center = opts.center
+  if center == "auto" then center = nil end
+  tl.reconstruct(scan, { output = out_path, center = center, filter = opts.filter, stripes = opts.stripes,
+    block = opts.block })
+  return out_path
+end
+
+-- The whole series. opts: scans (paths), times_s, out (folder), electrodes,
+-- j_nominal (mA/cm²), bands (or nil = located per scan), thresholds (or nil).
+function O.analyse_series(opts)
+  local results = { scans = {}, opts = opts }
+  for i, scan_path in ipairs(opts.scans) do
+    local name = scan_path:match("([^/]+)%.h5$") or ("scan_" .. i)
+    local recon_path = string.format("%s/recon_%s.h5", opts.out, name)
+    log("scan %d/%d: %s", i, #opts.scans, scan_path)
+    local t0 = tl.clock()
+    O.reconstruct(scan_path, recon_path, opts)
+    local t1 = tl.clock()
+    local bands = opts.bands or O.locate_bands(recon_path, { margin = opts.margin })
+    local r = { name = name, path = scan_path, recon = recon_path, time_s = opts.times_s[i], bands = bands }
+    for _, e in ipairs(opts.electrodes) do
+      r[e] = O.analyse_electrode(recon_path, e, bands[e], opts)
+    end
+    r.seconds_recon, r.seconds_analysis = t1 - t0, tl.clock() - t1
+    local _, _, vz = r[opts.electrodes[1]].volume:voxel()
+    r.voxel_um = vz
+    if bands.interface_top and bands.interface_bottom then
+      r.electrolyte_um = (bands.interface_bottom - bands.interface_top) * vz
+    end
+    results.scans[i] = r
+    log("  contact %s  (%.1f s reconstruction, %.1f s analysis)",
+      table.concat((function()
+        local s = {}
+        for _, e in ipairs(opts.electrodes) do s[#s + 1] = string.format("%s %.3f mm²", e, r[e].contact_mm2) end
+        return s
+      end)(), ", "), r.seconds_recon, r.seconds_analysis)
+  end
+  -- Between scans: contact change, and the local current density from the
+  -- Li thickness change (seed 002 eq. 3) with its hot spots.
+  for i = 2, #results.scans do
+    local a, b = results.scans[i - 1], results.scans[i]
+    b.step = {}
+    for _, e in ipairs(opts.electrodes) do
+      local dt = b.time_s - a.time_s
+      local j = tl.current_density(a[e].li_thickness_um, b[e].li_thickness_um, dt,
+        { valid1 = a[e].has_li, valid2 = b[e].has_li })
+      local change = tl.contact_change(a[e].contact, b[e].contact)
+      local hot = tl.hot_spots(j.j, { k = opts.hot_k or 2, valid = j.valid })
+      b.step[e] = { j = j.j, j_valid = j.valid, j_mean = j.mean, contact_change = change, hot_spots = hot }
+    end
+  end
+  return results
+end
+
+-- Arrays of one quantity over the scans.
+function O.series(results, electrode, key)
+  local out = {}
+  for i, r in ipairs(results.scans) do out[i] = r[electrode][key] end
+  return out
+end
+
+function O.times(results)
+  local out = {}
+  for i, r in ipairs(results.scans) do out[i] = r.time_s end
+  return out
+end
+
+-- Seed 000's cell model: fit i0 and κ_interphase on the first half-cycle,
+-- predict the rest with the measured contact areas and with contact scaled
+-- to 100 %, 25 % and 1 % of the nominal area.
+function O.fit_and_predict(results, mpt, opts)
+  local t = mpt.columns["time/s"]
+  local v = mpt.columns["Ewe/V"]
+  local cur = mpt.columns["I/mA"]
+  local times = O.times(results)
+  local top, bottom = O.series(results, "top", "contact_mm2"), O.series(results, "bottom", "contact_mm2")
+  local model = {
+    time = t, current = cur, contact_time = times, contact_top = top, contact_bottom = bottom,
+    interphase_time = opts.interphase_time, interphase_thickness = opts.interphase_thickness,
+    electrolyte_thickness = opts.electrolyte_um, kappa_electrolyte = opts.kappa_electrolyte,
+    i0 = opts.i0_start, kappa_interphase = opts.kappa_interphase_start,
+  }
+  local fit_args = { voltage = v, window = opts.fit_window }
+  for k, x in pairs(model) do fit_args[k] = x end
+  local fit = tl.fit_cell(fit_args)
+  local predict = {}
+  local nominal = results.scans[1].top.map_mm2
+  local scenarios = {
+    { name = "measured", top = top, bottom = bottom },
+    { name = "100%", scale = 1.0 }, { name = "25%", scale = 0.25 }, { name = "1%", scale = 0.01 },
+  }
+  for _, s in ipairs(scenarios) do
+    local args = {}
+    for k, x in pairs(model) do args[k] = x end
+    for k, x in pairs(fit.params) do args[k] = x end
+    if s.scale then
+      local a = {}
+      for i = 1, #times do a[i] = nominal * s.scale end
+      args.contact_top, args.contact_bottom = a, a
+    end
+    local r = tl.cell_voltage(args)
+    predict[#predict + 1] = { name = s.name, voltage = r.voltage, terms = r }
+  end
+  return { fit = fit, predict = predict, time = t, voltage = v, current = cur }
+end
+
+return O
