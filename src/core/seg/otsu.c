@@ -167,27 +167,36 @@ static int robust_level(const tl_volume *vol, const tl_otsu_opts *o, double lo, 
     return 0;
 }
 
-/* A u8 mask of the region's voxels in columns holding a voxel >= cut (and
- * inside the caller's mask). */
-static tl_volume *cell_columns(const tl_volume *vol, const tl_otsu_opts *o, double cut, tl_error *err)
+/* A u8 mask of the region's voxels below `cut` in columns that hold a voxel
+ * >= cut (and inside the caller's mask); the mean of the voxels >= cut. */
+static tl_volume *cell_columns(const tl_volume *vol, const tl_otsu_opts *o, double cut, double *bright_mean, tl_error *err)
 {
     const size_t ny = vol->ny, nx = vol->nx;
     uint8_t *col = calloc(ny * nx, 1);
     tl_volume *m = tl_vol_new(TL_U8, vol->nz, ny, nx, err);
     if (!col || !m) { free(col); tl_vol_unref(m); if (m) tl_err(err, "propose_thresholds: out of memory"); return NULL; }
     size_t ncol = 0;
-    REGION_LOOP(vol, o, { if (v >= cut && !col[y * nx + x]) { col[y * nx + x] = 1; ncol++; } })
+    double bs = 0, bn = 0;
+    REGION_LOOP(vol, o, {
+        if (v >= cut) {
+            bs += v; bn += 1;
+            if (!col[y * nx + x]) { col[y * nx + x] = 1; ncol++; }
+        }
+    })
     if (ncol == 0) {
         free(col); tl_vol_unref(m);
         tl_err(err, "propose_thresholds: no column reaches a collector (no voxel >= %g); give collector = false or the thresholds", cut);
         return NULL;
     }
+    *bright_mean = bs / bn;
     uint8_t *d = m->data;
     for (size_t z = o->z0; z < o->z1; z++)
         for (size_t y = o->y0; y < o->y1; y++) {
             size_t base = (z * ny + y) * nx;
+            float row[o->x1 - o->x0];
+            tl_load_f32(vol->data, vol->dtype, base + o->x0, o->x1 - o->x0, row);
             for (size_t x = o->x0; x < o->x1; x++)
-                d[base + x] = col[y * nx + x] && (!o->mask || ((const uint8_t *)o->mask->data)[base + x]);
+                d[base + x] = col[y * nx + x] && row[x - o->x0] < cut && (!o->mask || ((const uint8_t *)o->mask->data)[base + x]);
         }
     free(col);
     return m;
@@ -200,18 +209,23 @@ int tl_propose_thresholds(const tl_volume *vol, const tl_otsu_opts *o, double k_
     memset(p, 0, sizeof *p);
     tl_otsu_opts oo = *o;
     tl_volume *cell = NULL;
+    double steel_mean = NAN;
     if (with_steel) {
-        /* only columns that reach the collector: outside the cell (air,
-         * holder) nothing is Li, and its voxels would swamp the Li class.
-         * The steel is by far the brightest phase, so a 2-class Otsu finds it. */
+        /* first the collector: steel is by far the brightest phase, so a
+         * 2-class Otsu over everything splits it off. Only columns that reach
+         * it are cell (outside: air or holder, which would swamp the Li
+         * class), and only their voxels below it go into the next split —
+         * a 3-class Otsu would rather cut the wide steel/impurity range than
+         * separate Li from electrolyte. */
         tl_otsu_result s2;
         oo.classes = 2;
         if (tl_otsu(vol, &oo, &s2, err)) return tl_err_prefix(err, "propose_thresholds: ");
-        cell = cell_columns(vol, o, s2.thresholds[0], err);
+        cell = cell_columns(vol, o, s2.thresholds[0], &steel_mean, err);
         if (!cell) return -1;
         oo.mask = cell;
     }
-    oo.classes = with_steel ? 3 : 2;
+    /* then Li | electrolyte */
+    oo.classes = 2;
     int rc = tl_otsu(vol, &oo, &p->otsu, err);
     if (!rc) {
         tl_otsu_opts ro = oo;
@@ -235,7 +249,7 @@ int tl_propose_thresholds(const tl_volume *vol, const tl_otsu_opts *o, double k_
     const tl_otsu_result *r = &p->otsu;
     double med = p->li_mean, sig = p->li_std;
     p->sse_mean = r->means[1];
-    p->steel_mean = with_steel ? r->means[2] : NAN;
+    p->steel_mean = steel_mean;
     /* Otsu finds the class levels; the cut-offs sit between levels, since
      * an Otsu boundary leans towards the larger class */
     p->li_max = 0.5 * (med + r->means[1]);
@@ -245,7 +259,7 @@ int tl_propose_thresholds(const tl_volume *vol, const tl_otsu_opts *o, double k_
     p->sse_min = r->means[1] - (r->means[1] - med) / (2.0 * window);
     if (p->sse_min < p->li_max) p->sse_min = p->li_max;
     /* without a collector in the region nothing is skipped as steel */
-    p->steel_min = with_steel ? 0.5 * (r->means[1] + r->means[2]) : r->hi + fmax(1.0, fabs(r->hi));
+    p->steel_min = with_steel ? 0.5 * (r->means[1] + steel_mean) : r->hi + fmax(1.0, fabs(r->hi));
     /* a noiseless or quantised Li class can have MAD 0; the spread is then
      * floored at 1/20 of the Li-electrolyte gap, so void_max stays below Li */
     if (sig < (r->means[1] - med) / 20) sig = (r->means[1] - med) / 20;

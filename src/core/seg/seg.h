@@ -107,9 +107,10 @@ typedef struct {
     tl_otsu_result otsu;
 } tl_threshold_proposal;
 
-/* Three-class Otsu (Li | electrolyte | steel; two classes when
- * with_steel = 0, and then steel_min lies above every voxel) gives the
- * class levels; Li's level and spread are its median and MAD (robust to
+/* Class levels in two stages: with_steel, a 2-class Otsu splits off the
+ * steel and keeps only the columns that reach it; then a 2-class Otsu on
+ * the remaining voxels separates Li from electrolyte (without steel,
+ * steel_min lies above every voxel); Li's level and spread are its median and MAD (robust to
  * voids). li_max = midpoint Li/electrolyte; sse_min = electrolyte level -
  * (electrolyte - Li) / (2 window), between the mean of a window of
  * electrolyte only and one still holding one Li voxel; steel_min =
