@@ -260,7 +260,7 @@ static const tl_arg propose_args[] = {
     {.name = "roi", .type = TL_T_VOLUME, .flags = TL_OPTIONAL, .dtypes = VOL_U8, .doc = "u8 mask: only voxels where roi != 0"},
     REGION_ARGS,
     {.name = "k_void", .type = TL_T_NUMBER, .def = 3, .min = 0.5, .max = 20, .doc = "void_max = Li level - k_void * Li spread (median, 1.4826 MAD)"},
-    {.name = "collector", .type = TL_T_BOOL, .def = 1, .doc = "the region includes steel (3 Otsu classes); false: 2 classes and steel_min above every voxel"},
+    {.name = "collector", .type = TL_T_BOOL, .def = 1, .doc = "the region includes the steel collector: split it off first and keep only the columns reaching it; false: steel_min above every voxel"},
     {.name = "window", .type = TL_T_INT, .def = 5, .min = 1, .max = 1000, .unit = "voxels", .doc = "the window threshold_columns will use (sets sse_min)"},
     {0},
 };
@@ -509,7 +509,8 @@ const tl_op tl_ops_seg[] = {
      .doc = "Exhaustive search over histogram bin boundaries maximising the between-class variance.",
      .args = otsu_args, .rets = otsu_rets, .example = "t = tl.otsu(band, {classes = 3, z = {20, 60}}).thresholds", .run = run_otsu},
     {.name = "propose_thresholds", .group = "seg", .summary = "li_max, sse_min, steel_min, void_max from the histogram of an interface crop",
-     .doc = "Three-class Otsu (Li | electrolyte | steel) gives the class levels; the Li level and spread are the median "
+     .doc = "Two 2-class Otsu splits give the class levels: steel | rest (keeping the columns that reach the steel), then "
+            "Li | electrolyte on those columns below the steel; the Li level and spread are the median "
             "and MAD of its class (robust to voids). Cut-offs sit between levels, see each result.",
      .args = propose_args, .rets = propose_rets, .example = "th = tl.propose_thresholds(band, {z = {1, 60}})", .run = run_propose},
     {.name = "label", .group = "seg", .summary = "Connected components (6/18/26), deterministic numbering",
