@@ -22,6 +22,9 @@ T.case("effective current density", function()
   local r = tl.threshold_columns(c.volume, { li_max = 2, sse_min = 2.8, steel_min = 5.5 })
   local k = tl.contact_map(c.volume, r.li, { void_max = 0.6, j_nominal = 1 })
   T.near(k.j_effective, k.map_mm2 / k.contact_mm2, 1e-9)
+  local k2 = tl.contact_map(c.volume, r.li, { void_max = 0.6, current_mA = 0.01 })
+  T.near(k2.j_effective, 0.01 / (k2.contact_mm2 * 0.01), 1e-9)   -- mA over cm²
+  T.raises(function() tl.contact_map(c.volume, r.li, { void_max = 0.6, current_mA = 1, j_nominal = 1 }) end, "not both")
 end)
 
 T.case("contact change between two maps", function()

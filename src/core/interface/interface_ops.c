@@ -39,10 +39,15 @@ static int run_contact_map(const tl_value *a, tl_record *out, tl_error *err)
     tl_rec_int(out, "contact_pixels", (long long)r.contact_pixels);
     tl_rec_int(out, "li_pixels", (long long)r.li_pixels);
     tl_rec_number(out, "void_max", o.void_max);
+    if (a[5].set && a[8].set) return tl_err(err, "contact_map: give j_nominal or current_mA, not both");
     if (a[5].set) {
         double nominal = a[6].set ? a[6].u.num : r.map_mm2, j;
         if (tl_effective_current_density(a[5].u.num, r.contact_mm2, nominal, &j, err)) return tl_err_prefix(err, "contact_map: ");
         tl_rec_number(out, "j_effective", j);
+    } else if (a[8].set) {
+        /* the current over the contact area: mA / (mm² * 0.01 cm²/mm²) */
+        if (!(r.contact_mm2 > 0)) return tl_err(err, "contact_map: no contact; the effective current density is undefined");
+        tl_rec_number(out, "j_effective", a[8].u.num / (r.contact_mm2 * 1e-2));
     }
     return 0;
 }
@@ -61,6 +66,8 @@ static const tl_arg contact_args[] = {
     {.name = "nominal_mm2", .type = TL_T_NUMBER, .min = 0, .max = 1e12, .flags = TL_OPTIONAL | TL_MIN_EXCL,
      .unit = "mm²", .doc = "nominal electrode area; default: the map's area"},
     {.name = "collector", .type = TL_T_BOOL, .def = 1, .doc = "the crop includes the steel collector (used when proposing void_max)"},
+    {.name = "current_mA", .type = TL_T_NUMBER, .flags = TL_OPTIONAL, .unit = "mA",
+     .doc = "cell current; when given, j_effective = current / contact area is returned (instead of j_nominal)"},
     {0},
 };
 static const tl_ret contact_rets[] = {
@@ -72,7 +79,7 @@ static const tl_ret contact_rets[] = {
     {.name = "contact_pixels", .type = TL_T_INT, .doc = "contacting columns"},
     {.name = "li_pixels", .type = TL_T_INT, .doc = "columns holding Li"},
     {.name = "void_max", .type = TL_T_NUMBER, .unit = "1/cm", .doc = "the void cut-off used"},
-    {.name = "j_effective", .type = TL_T_NUMBER, .unit = "mA/cm²", .doc = "effective current density (only with j_nominal)"},
+    {.name = "j_effective", .type = TL_T_NUMBER, .unit = "mA/cm²", .doc = "effective current density (only with j_nominal or current_mA)"},
     {0},
 };
 

@@ -19,3 +19,11 @@ int tl_electrode_parse(const char *s, tl_electrode *e)
     if (s && strcmp(s, "bottom") == 0) { *e = TL_ELECTRODE_BOTTOM; return 0; }
     return -1;
 }
+
+tl_volume *tl_seg_map_like(const tl_volume *v, tl_dtype dt, tl_error *err)
+{
+    tl_volume *m = tl_vol_new(dt, 1, v->ny, v->nx, err);
+    if (!m) return NULL;
+    tl_vol_set_voxel(m, v->voxel_um[0], v->voxel_um[1], v->voxel_um[2]);
+    return m;
+}

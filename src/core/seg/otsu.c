@@ -24,8 +24,11 @@ static int region_check(const tl_volume *vol, const tl_otsu_opts *o, const char 
     return 0;
 }
 
-/* Calls fn(value) for each finite voxel of the region; used by two passes. */
-#define REGION_LOOP(vol, o, BODY)                                                         \
+/* Runs BODY for each finite voxel v of the region (and mask), planes in
+ * parallel under PRAGMA (an "omp parallel for ..." with the reductions the
+ * body needs: integer counts, min, max — all independent of the order). */
+#define REGION_LOOP(vol, o, PRAGMA, BODY)                                                 \
+    _Pragma(PRAGMA)                                                                       \
     for (size_t z = (o)->z0; z < (o)->z1; z++)                                            \
         for (size_t y = (o)->y0; y < (o)->y1; y++) {                                      \
             size_t base = (z * (vol)->ny + y) * (vol)->nx;                                \
@@ -51,14 +54,15 @@ int tl_otsu(const tl_volume *vol, const tl_otsu_opts *o, tl_otsu_result *r, tl_e
     if (nb < o->classes || nb > 4096) return tl_err(err, "otsu: bins must be in [%d, 4096] (got %d)", o->classes, nb);
     double lo = INFINITY, hi = -INFINITY;
     size_t count = 0;
-    REGION_LOOP(vol, o, { if (v < lo) lo = v; if (v > hi) hi = v; count++; })
+    REGION_LOOP(vol, o, "omp parallel for schedule(static) reduction(min : lo) reduction(max : hi) reduction(+ : count)",
+                { if (v < lo) lo = v; if (v > hi) hi = v; count++; })
     if (count == 0) return tl_err(err, "otsu: the region holds no finite voxels (empty roi?)");
     if (!(hi > lo)) return tl_err(err, "otsu: all %zu voxels of the region equal %g; nothing to threshold", count, lo);
     double bw = (hi - lo) / nb;
     double *h = calloc((size_t)nb, sizeof *h);
     double *P = calloc((size_t)nb + 1, sizeof *P), *S = calloc((size_t)nb + 1, sizeof *S), *Q = calloc((size_t)nb + 1, sizeof *Q);
     if (!h || !P || !S || !Q) { free(h); free(P); free(S); free(Q); return tl_err(err, "otsu: out of memory"); }
-    REGION_LOOP(vol, o, {
+    REGION_LOOP(vol, o, "omp parallel for schedule(static) reduction(+ : h[:nb])", {
         int b = (int)((v - lo) / bw);
         if (b >= nb) b = nb - 1;
         h[b] += 1;
@@ -132,7 +136,7 @@ static int robust_level(const tl_volume *vol, const tl_otsu_opts *o, double lo, 
     double *h = calloc(NB, sizeof *h);
     if (!h) return tl_err(err, "out of memory");
     double bw = (cut - lo) / NB, n = 0;
-    REGION_LOOP(vol, o, {
+    REGION_LOOP(vol, o, "omp parallel for schedule(static) reduction(+ : h[:NB], n)", {
         if (v >= cut) continue;
         int b = (int)((v - lo) / bw);
         if (b >= NB) b = NB - 1;
@@ -175,14 +179,29 @@ static tl_volume *cell_columns(const tl_volume *vol, const tl_otsu_opts *o, doub
     uint8_t *col = calloc(ny * nx, 1);
     tl_volume *m = tl_vol_new(TL_U8, vol->nz, ny, nx, err);
     if (!col || !m) { free(col); tl_vol_unref(m); if (m) tl_err(err, "propose_thresholds: out of memory"); return NULL; }
+    /* columns in parallel over y (each thread owns its columns); the bright
+     * sum per row, added up in row order afterwards */
     size_t ncol = 0;
-    double bs = 0, bn = 0;
-    REGION_LOOP(vol, o, {
-        if (v >= cut) {
-            bs += v; bn += 1;
-            if (!col[y * nx + x]) { col[y * nx + x] = 1; ncol++; }
+    double *rs = calloc(ny, sizeof *rs), *rn = calloc(ny, sizeof *rn);
+    if (!rs || !rn) { free(rs); free(rn); free(col); tl_vol_unref(m); tl_err(err, "propose_thresholds: out of memory"); return NULL; }
+    #pragma omp parallel for schedule(static) reduction(+ : ncol)
+    for (size_t y = o->y0; y < o->y1; y++) {
+        float row[o->x1 - o->x0];
+        for (size_t z = o->z0; z < o->z1; z++) {
+            size_t base = (z * ny + y) * nx;
+            const uint8_t *mk = o->mask ? (const uint8_t *)o->mask->data + base : NULL;
+            tl_load_f32(vol->data, vol->dtype, base + o->x0, o->x1 - o->x0, row);
+            for (size_t x = o->x0; x < o->x1; x++) {
+                double v = row[x - o->x0];
+                if ((mk && !mk[x]) || !isfinite(v) || v < cut) continue;
+                rs[y] += v; rn[y] += 1;
+                if (!col[y * nx + x]) { col[y * nx + x] = 1; ncol++; }
+            }
         }
-    })
+    }
+    double bs = 0, bn = 0;
+    for (size_t y = o->y0; y < o->y1; y++) { bs += rs[y]; bn += rn[y]; }
+    free(rs); free(rn);
     if (ncol == 0) {
         free(col); tl_vol_unref(m);
         tl_err(err, "propose_thresholds: no column reaches a collector (no voxel >= %g); give collector = false or the thresholds", cut);
@@ -190,6 +209,7 @@ static tl_volume *cell_columns(const tl_volume *vol, const tl_otsu_opts *o, doub
     }
     *bright_mean = bs / bn;
     uint8_t *d = m->data;
+    #pragma omp parallel for schedule(static)
     for (size_t z = o->z0; z < o->z1; z++)
         for (size_t y = o->y0; y < o->y1; y++) {
             size_t base = (z * ny + y) * nx;

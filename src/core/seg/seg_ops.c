@@ -22,7 +22,7 @@ static tl_electrode electrode_arg(const tl_value *a)
 /* Fill unset thresholds from the volume's histogram (propose_thresholds on
  * the whole volume) and record what was used. */
 static int fill_thresholds(const tl_volume *v, int collector, int window, double *li_max, double *sse_min,
-                           double *steel_min, double *void_max, int *proposed, tl_error *err)
+                           double *steel_min, double *void_max, int *proposed, tl_threshold_proposal *used, tl_error *err)
 {
     *proposed = 0;
     int need = (li_max && isnan(*li_max)) || (sse_min && isnan(*sse_min)) || (steel_min && isnan(*steel_min)) ||
@@ -35,6 +35,7 @@ static int fill_thresholds(const tl_volume *v, int collector, int window, double
     if (sse_min && isnan(*sse_min)) *sse_min = p.sse_min;
     if (steel_min && isnan(*steel_min)) *steel_min = p.steel_min;
     if (void_max && isnan(*void_max)) *void_max = p.void_max;
+    if (used) *used = p;
     *proposed = 1;
     return 0;
 }
@@ -48,7 +49,7 @@ static int run_threshold_columns(const tl_value *a, tl_record *out, tl_error *er
     int collector = a[6].u.b, proposed;
     tl_li_opts o = {electrode_arg(&a[1]), opt_num(&a[2]), opt_num(&a[3]), opt_num(&a[4]), (int)a[5].u.i, (int)a[7].u.i, collector};
     if (!collector && isnan(o.steel_min)) o.steel_min = INFINITY;
-    if (fill_thresholds(v, collector, o.window, &o.li_max, &o.sse_min, &o.steel_min, NULL, &proposed, err))
+    if (fill_thresholds(v, collector, o.window, &o.li_max, &o.sse_min, &o.steel_min, NULL, &proposed, NULL, err))
         return tl_err_prefix(err, "threshold_columns: ");
     tl_li_result r;
     if (tl_threshold_columns(v, &o, &r, err)) return -1;
@@ -111,18 +112,15 @@ static int run_interfacial_voids(const tl_value *a, tl_record *out, tl_error *er
     tl_void_opts o = {electrode_arg(&a[2]), opt_num(&a[3]), opt_num(&a[4]), (int)a[5].u.i, (int)a[7].u.i,
                       opt_num(&a[8]), opt_num(&a[9])};
     int proposed;
-    if (fill_thresholds(v, a[6].u.b, o.window, NULL, &o.sse_min, NULL, &o.void_max, &proposed, err))
+    tl_threshold_proposal p;
+    if (fill_thresholds(v, a[6].u.b, o.window, NULL, &o.sse_min, NULL, &o.void_max, &proposed, &p, err))
         return tl_err_prefix(err, "interfacial_voids: ");
-    if (isnan(o.li_level) || isnan(o.void_level)) {
-        /* levels for the sub-voxel height; without a visible void level the
-         * sub-voxel estimate is simply not made (NaN), never guessed */
-        tl_otsu_opts po = {0, v->nz, 0, v->ny, 0, v->nx, NULL, 3, 256};
-        tl_threshold_proposal p;
-        tl_error e2;
-        if (tl_propose_thresholds(v, &po, 3.0, a[6].u.b, o.window, &p, &e2) == 0) {
-            if (isnan(o.li_level)) o.li_level = p.li_mean;
-            if (isnan(o.void_level)) o.void_level = p.void_level;
-        }
+    /* levels for the sub-voxel height come with a proposal; without one
+     * (thresholds given) or without a visible void level the sub-voxel
+     * estimate is not made (NaN) unless the levels are given, never guessed */
+    if (proposed) {
+        if (isnan(o.li_level)) o.li_level = p.li_mean;
+        if (isnan(o.void_level)) o.void_level = p.void_level;
     }
     tl_void_result r;
     if (tl_interfacial_voids(v, a[1].u.vol, &o, &r, err)) return -1;
@@ -161,9 +159,9 @@ static const tl_arg interfacial_voids_args[] = {
     {.name = "max_gap", .type = TL_T_INT, .def = 2, .min = 0, .max = 1000, .unit = "voxels",
      .doc = "a void run must also reach the Li mask within this many voxels (a pore near the interface is not a void); 0 = window rule alone"},
     {.name = "li_level", .type = TL_T_NUMBER, .flags = TL_OPTIONAL, .unit = "1/cm",
-     .doc = "lithium intensity for the sub-voxel void height; default: proposed (median of the Li class)"},
+     .doc = "lithium intensity for the sub-voxel void height; default: proposed with the thresholds (median of the Li class)"},
     {.name = "void_level", .type = TL_T_NUMBER, .flags = TL_OPTIONAL, .unit = "1/cm",
-     .doc = "void intensity for the sub-voxel void height; default: proposed when voids are visible, else no sub-voxel estimate"},
+     .doc = "void intensity for the sub-voxel void height; default: proposed with the thresholds when voids are visible; without it no sub-voxel estimate"},
     {0},
 };
 static const tl_ret interfacial_voids_rets[] = {

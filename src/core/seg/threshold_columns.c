@@ -30,15 +30,6 @@ void tl_li_result_free(tl_li_result *r)
     memset(r, 0, sizeof *r);
 }
 
-/* A 2D map (1, ny, nx) with the (y, x) voxel size of `v`. */
-tl_volume *tl_seg_map_like(const tl_volume *v, tl_dtype dt, tl_error *err)
-{
-    tl_volume *m = tl_vol_new(dt, 1, v->ny, v->nx, err);
-    if (!m) return NULL;
-    tl_vol_set_voxel(m, v->voxel_um[0], v->voxel_um[1], v->voxel_um[2]);
-    return m;
-}
-
 int tl_threshold_columns(const tl_volume *vol, const tl_li_opts *o, tl_li_result *r, tl_error *err)
 {
     memset(r, 0, sizeof *r);
