@@ -94,8 +94,16 @@ docs: tomolith
 bench: deps all
 	@sh tests/bench/run.sh
 
+# The demo dataset is generated (never committed), and again only when its
+# generator changed.
+DEMO_DEPS := datasets/make_demo.lua $(wildcard src/core/phantom/*.c src/core/phantom/*.h)
+datasets/demo/.stamp: $(DEMO_DEPS) | tomolith
+	./tomolith datasets/make_demo.lua && touch $@
+datasets/demo_small/.stamp: $(DEMO_DEPS) | tomolith
+	./tomolith datasets/make_demo.lua -p size=small && touch $@
+
 demo: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all datasets/demo/.stamp
 	./tomolith recipes/quickstart.lua
 
 clean:

@@ -17,6 +17,13 @@ local P = tl.params{
   n_angles = 0,            -- projections over 180°; 0 = 360 (default size) or 120 (small)
   current_density = 2.0,   -- mA/cm², nominal
   step_s = 3600,           -- s per galvanostatic step
+  -- the potentiostat's curve (cell.mpt) comes from seed 000's cell model with
+  -- these "true" parameters and the true contact areas and interphase
+  i0 = 1.3,                -- mA/cm², exchange current density
+  kappa_interphase = 2e-5, -- S/cm, interphase conductivity
+  kappa_electrolyte = 0.0021, -- S/cm, LSPS (seed 000: 2.1 mS/cm)
+  mpt_noise = 2e-4,        -- V, Gaussian noise of the voltage
+  mpt_dt = 10,             -- s between records
 }
 
 local sizes = {
@@ -54,6 +61,7 @@ local columns = {
 local rows = {}
 local cell
 local t0 = os.clock()
+local series = {time = {}, top = {}, bottom = {}, interphase = {}, area = nil}
 for k, step in ipairs(steps) do
   local i = k - 1
   if i == 0 then
@@ -71,6 +79,12 @@ for k, step in ipairs(steps) do
   local t = cell:truth{maps = false}
   local row = {}
   for c, name in ipairs(columns) do row[c] = string.format("%.10g", t[name]) end
+  series.time[#series.time + 1] = t.time_s
+  series.top[#series.top + 1] = t.contact_area_top_mm2
+  series.bottom[#series.bottom + 1] = t.contact_area_bottom_mm2
+  -- current crosses both interphase layers in series
+  series.interphase[#series.interphase + 1] = t.interphase_mean_thickness_top_um + t.interphase_mean_thickness_bottom_um
+  series.area = t.cell_area_mm2
   rows[#rows + 1] = table.concat(row, ",")
   io.stderr:write(string.format("scan %d (%s): contact top %.3f bottom %.3f, voids %.0f + %.0f µm³  [%s]\n",
     i, step.name, t.contact_fraction_top, t.contact_fraction_bottom, t.void_volume_top_um3,
@@ -84,4 +98,26 @@ local f = assert(io.open(tmp, "w"))
 f:write(table.concat(columns, ","), "\n", table.concat(rows, "\n"), "\n")
 f:close()
 assert(os.rename(tmp, csv))
-io.stderr:write(string.format("demo: %d scans in %s (%.1f s CPU)\n", #steps, out, os.clock() - t0))
+-- The potentiostat's record of the same steps (I > 0 strips the top electrode),
+-- a BioLogic .mpt as a real experiment would leave next to its scans.
+local current_mA = P.current_density * series.area / 100
+local step_times, step_currents = {}, {}
+for k = 2, #steps do
+  step_times[#step_times + 1] = (k - 2) * P.step_s
+  step_currents[#step_currents + 1] = steps[k].strip == "top" and current_mA or -current_mA
+end
+local time = {}
+for k = 0, math.floor((#steps - 1) * P.step_s / P.mpt_dt) do time[#time + 1] = k * P.mpt_dt end
+local pellet_um = size.cell.pellet_thickness or 125
+tl.synthetic_mpt(out .. "/cell.mpt", {time = time, step_times = step_times, step_currents = step_currents,
+  contact_time = series.time, contact_top = series.top, contact_bottom = series.bottom,
+  interphase_time = series.time, interphase_thickness = series.interphase, electrolyte_thickness = pellet_um,
+  kappa_electrolyte = P.kappa_electrolyte, kappa_interphase = P.kappa_interphase, i0 = P.i0,
+  noise = P.mpt_noise, seed = P.seed})
+local mf = assert(io.open(out .. "/cell_model.csv.tmp", "w"))
+mf:write("i0_mA_cm2,kappa_interphase_S_cm,kappa_electrolyte_S_cm,electrolyte_thickness_um,current_mA,noise_V\n")
+mf:write(string.format("%.10g,%.10g,%.10g,%.10g,%.10g,%.10g\n", P.i0, P.kappa_interphase, P.kappa_electrolyte,
+  pellet_um, current_mA, P.mpt_noise))
+mf:close()
+assert(os.rename(out .. "/cell_model.csv.tmp", out .. "/cell_model.csv"))
+io.stderr:write(string.format("demo: %d scans and cell.mpt in %s (%.1f s CPU)\n", #steps, out, os.clock() - t0))

@@ -11,6 +11,7 @@ extern const tl_op tl_ops_dxchange[];
 extern const tl_op tl_ops_results[];
 extern const tl_op tl_ops_profile[];
 extern const tl_op tl_ops_compare[];
+extern const tl_op tl_ops_zproject[];
 extern const tl_op tl_ops_recon[];
 extern const tl_op tl_ops_seg[];
 extern const tl_op tl_ops_interface[];
@@ -20,7 +21,7 @@ extern const tl_op tl_ops_cnn[];
 extern const tl_op tl_ops_plot[];
 
 static const tl_op *const module_tables[] = {
-    tl_ops_vol, tl_ops_profile, tl_ops_compare, tl_ops_io, tl_ops_dxchange, tl_ops_results, tl_ops_recon, tl_ops_seg, tl_ops_interface,
+    tl_ops_vol, tl_ops_profile, tl_ops_compare, tl_ops_zproject, tl_ops_io, tl_ops_dxchange, tl_ops_results, tl_ops_recon, tl_ops_seg, tl_ops_interface,
     tl_ops_echem, tl_ops_phantom, tl_ops_cnn, tl_ops_plot, NULL,
 };
 

@@ -23,6 +23,16 @@ static hid_t create_link_plist(void)
     return lcpl;
 }
 
+/* Groups made on the way (/exchange, /measurement/...) carry no time stamps either. */
+static hid_t create_file(const char *tmp)
+{
+    hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
+    H5Pset_obj_track_times(fcpl, 0);
+    hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);
+    H5Pclose(fcpl);
+    return f;
+}
+
 tl_h5_writer *tl_h5_writer_open(const char *path, const char *dataset, tl_dtype dtype, size_t nz,
                                 size_t ny, size_t nx, const double voxel_um[3], tl_error *err)
 {
@@ -38,7 +48,7 @@ tl_h5_writer *tl_h5_writer_open(const char *path, const char *dataset, tl_dtype 
     if (tl_atomic_tmpname(path, w->tmp, sizeof w->tmp, err)) { free(w); return NULL; }
     w->file = w->dset = -1;
     w->dtype = dtype; w->nz = nz; w->ny = ny; w->nx = nx;
-    w->file = H5Fcreate(w->tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    w->file = create_file(w->tmp);
     if (w->file < 0) { tl_err(err, "cannot create HDF5 file for '%s'", path); free(w); return NULL; }
     hsize_t dims[3] = {nz, ny, nx};
     /* Chunks of whole slices (a few MB) suit both slab writes and z-crops. */
@@ -51,6 +61,7 @@ tl_h5_writer *tl_h5_writer_open(const char *path, const char *dataset, tl_dtype 
     hid_t space = H5Screate_simple(3, dims, NULL);
     hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
     H5Pset_chunk(dcpl, 3, chunk);
+    H5Pset_obj_track_times(dcpl, 0); /* same inputs, same bytes */
     hid_t lcpl = create_link_plist();
     w->dset = H5Dcreate2(w->file, dataset, tl_h5_type(dtype), space, lcpl, dcpl, H5P_DEFAULT);
     H5Pclose(lcpl);
@@ -96,7 +107,10 @@ int tl_h5_writer_add(tl_h5_writer *w, const char *dataset, const tl_volume *v, t
     else { rank = 3; dims[0] = v->nz; dims[1] = v->ny; dims[2] = v->nx; }
     hid_t space = H5Screate_simple(rank, dims, NULL);
     hid_t lcpl = create_link_plist();
-    hid_t d = H5Dcreate2(w->file, dataset, tl_h5_type(v->dtype), space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_obj_track_times(dcpl, 0);
+    hid_t d = H5Dcreate2(w->file, dataset, tl_h5_type(v->dtype), space, lcpl, dcpl, H5P_DEFAULT);
+    H5Pclose(dcpl);
     H5Pclose(lcpl);
     H5Sclose(space);
     if (d < 0) return tl_err(err, "'%s': cannot create dataset '%s' (exists already?)", w->path, dataset);

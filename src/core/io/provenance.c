@@ -130,7 +130,10 @@ char *tl_prov_json(tl_error *err)
         inputs[i].mtime = st.st_mtime;
     }
     char when[32];
-    time_t t = time(NULL);
+    /* SOURCE_DATE_EPOCH (reproducible-builds.org) pins the time, so the same
+     * recipe and inputs give byte-identical files */
+    const char *sde = getenv("SOURCE_DATE_EPOCH");
+    time_t t = sde && *sde ? (time_t)strtoll(sde, NULL, 10) : time(NULL);
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
