@@ -244,9 +244,33 @@ int tl_propose_thresholds(const tl_volume *vol, const tl_otsu_opts *o, double k_
         if (!cell) return -1;
         oo.mask = cell;
     }
-    /* then Li | electrolyte */
+    /* then Li | electrolyte. Partial voxels at the steel face (between the
+     * electrolyte and the steel cut) can form a thin bright class that Otsu
+     * splits off instead; Li and electrolyte each fill a good part of an
+     * interface crop, so while the upper class holds under 6% of the voxels
+     * it is cut away and the split redone. */
     oo.classes = 2;
     int rc = tl_otsu(vol, &oo, &p->otsu, err);
+    for (int it = 0; it < 4 && !rc && p->otsu.weights[1] < 0.06; it++) {
+        double cut = p->otsu.thresholds[0];
+        tl_volume *m2 = tl_vol_new(TL_U8, vol->nz, vol->ny, vol->nx, err);
+        if (!m2) { rc = -1; break; }
+        uint8_t *d = m2->data;
+        const uint8_t *prev = oo.mask ? (const uint8_t *)oo.mask->data : NULL;
+        #pragma omp parallel for schedule(static)
+        for (size_t z = o->z0; z < o->z1; z++)
+            for (size_t y = o->y0; y < o->y1; y++) {
+                size_t base = (z * vol->ny + y) * vol->nx;
+                float row[o->x1 - o->x0];
+                tl_load_f32(vol->data, vol->dtype, base + o->x0, o->x1 - o->x0, row);
+                for (size_t x = o->x0; x < o->x1; x++)
+                    d[base + x] = (!prev || prev[base + x]) && row[x - o->x0] < cut;
+            }
+        tl_vol_unref(cell);
+        cell = m2;
+        oo.mask = cell;
+        rc = tl_otsu(vol, &oo, &p->otsu, err);
+    }
     if (!rc) {
         tl_otsu_opts ro = oo;
         double nli = 0;

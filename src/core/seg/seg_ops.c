@@ -421,6 +421,7 @@ static int run_gaussian(const tl_value *a, tl_record *out, tl_error *err)
     const tl_volume *v = a[0].u.vol;
     double s[3];
     for (int k = 0; k < 3; k++) s[k] = a[1].u.num / v->voxel_um[k];
+    if (a[2].set) s[0] = a[2].u.num / v->voxel_um[0];
     tl_volume *g = tl_gaussian(v, s, err);
     return g ? tl_rec_volume(out, "volume", g) : -1;
 }
@@ -428,6 +429,8 @@ static const tl_arg gaussian_args[] = {
     {.name = "volume", .type = TL_T_VOLUME, .flags = TL_POSITIONAL | TL_REQUIRED | TL_FINITE, .doc = "volume (any dtype)"},
     {.name = "sigma_um", .type = TL_T_NUMBER, .flags = TL_REQUIRED, .min = 0, .max = 1e4, .unit = "µm",
      .doc = "standard deviation in µm, divided by each axis' voxel size; kernel truncated at 4 sigma"},
+    {.name = "sigma_z_um", .type = TL_T_NUMBER, .flags = TL_OPTIONAL, .min = 0, .max = 1e4, .unit = "µm",
+     .doc = "a different sigma along z; 0 smooths in-plane only, keeping thin layers (voids, interphase) sharp along the columns"},
     {0},
 };
 
