@@ -128,7 +128,7 @@ int tl_otsu(const tl_volume *vol, const tl_otsu_opts *o, tl_otsu_result *r, tl_e
     return 0;
 }
 
-/* Median and MAD of the region's voxels below `cut`, from a fine histogram. */
+/* Robust level and spread of the region's voxels below `cut` (the Li class), from a fine histogram. */
 static int robust_level(const tl_volume *vol, const tl_otsu_opts *o, double lo, double cut,
                         double *median, double *sigma, double *count, tl_error *err)
 {
@@ -144,25 +144,37 @@ static int robust_level(const tl_volume *vol, const tl_otsu_opts *o, double lo, 
         h[b] += 1; n += 1;
     })
     if (n == 0) { free(h); return tl_err(err, "no voxels in the lithium class"); }
-    double acc = 0, med = lo;
-    for (int b = 0; b < NB; b++) {
-        if (acc + h[b] >= n / 2) { med = lo + (b + (n / 2 - acc) / (h[b] > 0 ? h[b] : 1)) * bw; break; }
-        acc += h[b];
-    }
-    /* MAD: histogram of |v - med| over the same bins */
+    /* level = median, spread = 1.4826 x the MAD of the voxels at or above
+     * it: voids (and pores) pull the lower tail of the Li class far down
+     * once an electrode strips, while the upper tail is noise. The median
+     * is then taken again without the voxels more than 3 spreads below it
+     * (the voids), and the spread with it. */
     double *d = calloc(NB, sizeof *d);
     if (!d) { free(h); return tl_err(err, "out of memory"); }
-    for (int b = 0; b < NB; b++) {
-        double c = lo + (b + 0.5) * bw, a = fabs(c - med);
-        int db = (int)(a / bw);
-        if (db >= NB) db = NB - 1;
-        d[db] += h[b];
-    }
-    acc = 0;
-    double mad = 0;
-    for (int b = 0; b < NB; b++) {
-        if (acc + d[b] >= n / 2) { mad = (b + (n / 2 - acc) / (d[b] > 0 ? d[b] : 1)) * bw; break; }
-        acc += d[b];
+    double med = lo, mad = 0, floor_v = -INFINITY;
+    for (int pass = 0; pass < 2; pass++) {
+        int b0 = floor_v > lo ? (int)((floor_v - lo) / bw) : 0;
+        double nn = 0, acc = 0;
+        for (int b = b0; b < NB; b++) nn += h[b];
+        if (nn <= 0) break;
+        for (int b = b0; b < NB; b++) {
+            if (acc + h[b] >= nn / 2) { med = lo + (b + (nn / 2 - acc) / (h[b] > 0 ? h[b] : 1)) * bw; break; }
+            acc += h[b];
+        }
+        memset(d, 0, NB * sizeof *d);
+        double nu = 0;
+        int bm = (int)((med - lo) / bw); /* the median's own bin counts as distance 0 */
+        if (bm >= NB) bm = NB - 1;
+        for (int b = bm > b0 ? bm : b0; b < NB; b++) {
+            d[b - bm] += h[b];
+            nu += h[b];
+        }
+        acc = 0;
+        for (int b = 0; b < NB; b++) {
+            if (acc + d[b] >= nu / 2) { mad = (b + (nu / 2 - acc) / (d[b] > 0 ? d[b] : 1)) * bw; break; }
+            acc += d[b];
+        }
+        floor_v = med - 3 * 1.4826 * mad;
     }
     free(h); free(d);
     *median = med;
