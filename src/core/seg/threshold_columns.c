@@ -114,33 +114,48 @@ int tl_threshold_columns(const tl_volume *vol, const tl_li_opts *o, tl_li_result
                 int bad = 0;
                 /* the per-column state machine: 3 = before the collector,
                  * 0 = in the collector (or at the start without one), 4.. =
-                 * partial voxels of the steel face, 1 = walking Li, 2 = done */
-                #pragma omp simd reduction(+ : stopped, nli) reduction(| : bad)
+                 * partial voxels of the steel face, 1 = walking Li, 2 = done.
+                 * Branches, not selects: most columns sit in one state for
+                 * long stretches, and done ones cost one byte read */
                 for (size_t x = 0; x < ncol; x++) {
                     uint8_t st = state[x];
-                    float v = row[x], ws = wsum[x];
-                    st = st == 3 && v >= steel_min ? 0 : st;
-                    /* past the steel: with max_gap, up to max_gap partial
-                     * voxels of the steel face (neither steel nor Li-like) are
-                     * skipped and the walk starts at the first Li-like voxel;
-                     * more than that and the electrolyte touches the steel */
-                    int face = st == 0 || st >= 4;
-                    int k_face = st >= 4 ? st - 3 : 0;
-                    uint8_t st_face = v >= steel_min ? 0 : (max_gap == 0 || v < li_max) ? 1
-                                    : (k_face + 1 > max_gap ? 2 : (uint8_t)(4 + k_face));
-                    int face_end = face && st_face == 2;
-                    st = face ? st_face : st;
-                    int act = st == 1;
+                    if (st == 2) continue;
+                    float v = row[x];
+                    if (st != 1) {
+                        if (st == 3) {
+                            if (!(v >= steel_min)) { bad |= v != v; continue; }
+                            st = 0;
+                        }
+                        /* past the steel: with max_gap, up to max_gap partial
+                         * voxels of the steel face (neither steel nor Li-like)
+                         * are skipped and the walk starts at the first Li-like
+                         * voxel; more than that and the electrolyte touches
+                         * the steel (no Li) */
+                        if (v >= steel_min) { state[x] = 0; continue; }
+                        if (v != v) { bad = 1; continue; }
+                        if (max_gap > 0 && !(v < li_max)) {
+                            int k_face = st >= 4 ? st - 3 : 0;
+                            if (k_face + 1 > max_gap) { state[x] = 2; stopped++; }
+                            else state[x] = (uint8_t)(4 + k_face);
+                            continue;
+                        }
+                        st = 1;
+                    }
+                    float ws = wsum[x];
+                    if (ws != ws || v != v) { bad = 1; continue; }
                     /* the paper's stop, or max_gap non-Li voxels since the last Li one */
-                    int stop = act && (ws > stop_at || (max_gap > 0 && first[x] >= 0 && !(v < li_max) && kk - last[x] >= max_gap));
-                    int li = act && !stop && v < li_max;
-                    bad |= (act && (v != v || ws != ws)) || (face && v != v);
-                    mrow[x] = (uint8_t)li;
-                    first[x] = li && first[x] < 0 ? kk : first[x];
-                    last[x] = li ? kk : last[x];
-                    state[x] = stop ? 2 : st;
-                    stopped += (size_t)(stop | face_end);
-                    nli += (size_t)li;
+                    if (ws > stop_at || (max_gap > 0 && first[x] >= 0 && !(v < li_max) && kk - last[x] >= max_gap)) {
+                        state[x] = 2;
+                        stopped++;
+                        continue;
+                    }
+                    state[x] = 1;
+                    if (v < li_max) {
+                        mrow[x] = 1;
+                        if (first[x] < 0) first[x] = kk;
+                        last[x] = kk;
+                        nli++;
+                    }
                 }
                 if (bad) { nan_found = 1; break; }
                 active -= stopped;
