@@ -29,12 +29,18 @@ function O.locate_bands(recon_path, opts)
   local top_steel, bottom_steel = 0, nz + 1
   while top_steel < nz and p[top_steel + 1] >= th.steel_min do top_steel = top_steel + 1 end
   while bottom_steel > 1 and p[bottom_steel - 1] >= th.steel_min do bottom_steel = bottom_steel - 1 end
+  -- the plane at a collector face is part steel, part Li: start looking for
+  -- the electrolyte only once the profile has dropped into the Li
   local iface_top, iface_bottom
-  for z = top_steel + 1, bottom_steel - 1 do
-    if p[z] >= th.li_max then iface_top = z break end
+  local z = top_steel + 1
+  while z < bottom_steel and p[z] >= th.li_max do z = z + 1 end
+  for k = z, bottom_steel - 1 do
+    if p[k] >= th.li_max then iface_top = k break end
   end
-  for z = bottom_steel - 1, top_steel + 1, -1 do
-    if p[z] >= th.li_max then iface_bottom = z break end
+  z = bottom_steel - 1
+  while z > top_steel and p[z] >= th.li_max do z = z - 1 end
+  for k = z, top_steel + 1, -1 do
+    if p[k] >= th.li_max then iface_bottom = k break end
   end
   if not iface_top or not iface_bottom or iface_bottom <= iface_top then
     error(string.format("%s: cannot find the Li/electrolyte interfaces in the z-profile (steel ends at %d and %d); " ..
