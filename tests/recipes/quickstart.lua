@@ -68,5 +68,26 @@ T.case("numbers against the ground truth", function()
   T.ok(math.abs(c.kappa_interphase_error_pct) < 15, string.format("κ_interphase within 15 %% (%.1f)", c.kappa_interphase_error_pct))
 end)
 
+T.case("lewis2021_lsps on the demo files gives the quickstart's numbers", function()
+  local inter = {}
+  for i = 0, 3 do
+    local t = tl.load_results(string.format("%s/truth_%02d.h5", dir, i)).table
+    inter[#inter + 1] = string.format("%.17g", t.interphase_mean_thickness_top_um[1] + t.interphase_mean_thickness_bottom_um[1])
+  end
+  local out2 = out .. "/lewis"
+  T.ok(ok_cmd(string.format("%s --quiet recipes/lewis2021_lsps.lua -p scans=%s -p mpt=%s/cell.mpt -p out=%s " ..
+    "-p interphase_um=%s > %s/lewis.txt 2>&1", bin, dir, dir, out2, table.concat(inter, ","), out)),
+    "lewis2021_lsps failed, see " .. out .. "/lewis.txt")
+  local a, b = tl.load_results(out .. "/results.h5"), tl.load_results(out2 .. "/results.h5")
+  for _, k in ipairs { "00", "01", "02", "03" } do
+    for _, e in ipairs { "top", "bottom" } do
+      T.eq(b.scans[k][e].contact_mm2, a.scans[k][e].contact_mm2, "contact " .. k .. " " .. e)
+      T.eq(b.scans[k][e].void_volume_um3, a.scans[k][e].void_volume_um3, "voids " .. k .. " " .. e)
+    end
+  end
+  T.near(b.cell_model.values.i0, a.cell_model.values.i0, 1e-9)
+  T.near(b.cell_model.values.kappa_interphase, a.cell_model.values.kappa_interphase, 1e-9)
+end)
+
 os.execute("rm -rf '" .. out .. "'")
 T.done()
