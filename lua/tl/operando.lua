@@ -29,12 +29,18 @@ function O.locate_bands(recon_path, opts)
   local top_steel, bottom_steel = 0, nz + 1
   while top_steel < nz and p[top_steel + 1] >= th.steel_min do top_steel = top_steel + 1 end
   while bottom_steel > 1 and p[bottom_steel - 1] >= th.steel_min do bottom_steel = bottom_steel - 1 end
+  -- the plane at a collector face is part steel, part Li: start looking for
+  -- the electrolyte only once the profile has dropped into the Li
   local iface_top, iface_bottom
-  for z = top_steel + 1, bottom_steel - 1 do
-    if p[z] >= th.li_max then iface_top = z break end
+  local z = top_steel + 1
+  while z < bottom_steel and p[z] >= th.li_max do z = z + 1 end
+  for k = z, bottom_steel - 1 do
+    if p[k] >= th.li_max then iface_top = k break end
   end
-  for z = bottom_steel - 1, top_steel + 1, -1 do
-    if p[z] >= th.li_max then iface_bottom = z break end
+  z = bottom_steel - 1
+  while z > top_steel and p[z] >= th.li_max do z = z - 1 end
+  for k = z, top_steel + 1, -1 do
+    if p[k] >= th.li_max then iface_bottom = k break end
   end
   if not iface_top or not iface_bottom or iface_bottom <= iface_top then
     error(string.format("%s: cannot find the Li/electrolyte interfaces in the z-profile (steel ends at %d and %d); " ..
@@ -54,22 +60,33 @@ end
 -- One electrode of one scan: Li by column traversal, interfacial voids,
 -- the contact map and its regions (seed 000, Methods).
 function O.analyse_electrode(recon_path, electrode, band, opts)
-  local vol = tl.load(recon_path, { dataset = "/volume", z = band })
-  local th = opts.thresholds and opts.thresholds[electrode] or tl.propose_thresholds(vol)
+  local raw = tl.load(recon_path, { dataset = "/volume", z = band })
+  -- Smoothing in (y, x) only: interfaces lie across z, so their z position
+  -- and the void heights stay sharp while the per-voxel noise drops
+  -- (docs/segmentation.md, "On reconstructed scans").
+  local vol = raw
+  if (opts.smooth_um or 0) > 0 then vol = tl.gaussian(raw, { sigma_um = opts.smooth_um, sigma_z_um = 0 }) end
+  local th = opts.thresholds and opts.thresholds[electrode] or tl.propose_thresholds(vol, { k_void = opts.k_void })
   local li = tl.threshold_columns(vol, { electrode = electrode, li_max = th.li_max, sse_min = th.sse_min,
     steel_min = th.steel_min, window = opts.window })
   local voids = tl.interfacial_voids(vol, li.li, { electrode = electrode, void_max = th.void_max,
     sse_min = th.sse_min, window = opts.window })
+  -- the cell's footprint is where the electrode is (columns outside the rod
+  -- reach no collector and hold no Li): contact is a fraction of it
+  local footprint = li.has_li
+  local map_mm2 = select(2, raw:voxel()) * select(3, raw:voxel()) * 1e-6 * select(2, raw:shape()) * select(3, raw:shape())
+  local cell_mm2 = footprint:stats().mean * map_mm2
   local contact = tl.contact_map(vol, li.li, { electrode = electrode, void_max = th.void_max, depth = opts.depth,
-    j_nominal = opts.j_nominal })
+    j_nominal = opts.j_nominal, nominal_mm2 = cell_mm2 > 0 and cell_mm2 or nil })
   local regions = tl.regions(contact.contact, { size_mm2 = opts.region_mm2 })
   -- threshold_columns keeps edge voids inside the Li run; the lithium itself is the rest
   local li_thickness = li.thickness_um - voids.height_um
   return {
-    electrode = electrode, band = band, volume = vol, thresholds = th,
+    electrode = electrode, band = band, volume = vol, raw = raw, thresholds = th,
     li = li.li, has_li = li.has_li, voids = voids.voids, contact = contact.contact,
     li_thickness_um = li_thickness, void_height_um = voids.height_um,
-    contact_mm2 = contact.contact_mm2, map_mm2 = contact.map_mm2, contact_fraction = contact.contact_fraction,
+    contact_mm2 = contact.contact_mm2, map_mm2 = contact.map_mm2, cell_mm2 = cell_mm2, footprint = footprint,
+    contact_fraction = contact.contact_mm2 / cell_mm2,
     j_effective = contact.j_effective, void_volume_um3 = voids.void_volume_um3,
     li_volume_um3 = li.li_volume_um3 - voids.void_volume_um3, pore_runs = voids.pore_runs,
     regions = regions,
@@ -174,7 +191,7 @@ function O.fit_and_predict(results, mpt, opts)
   for k, x in pairs(model) do fit_args[k] = x end
   local fit = tl.fit_cell(fit_args)
   local predict = {}
-  local nominal = results.scans[1].top.map_mm2
+  local nominal = results.scans[1].top.cell_mm2
   local scenarios = {
     { name = "measured", top = top, bottom = bottom },
     { name = "100%", scale = 1.0 }, { name = "25%", scale = 0.25 }, { name = "1%", scale = 0.01 },
@@ -192,6 +209,151 @@ function O.fit_and_predict(results, mpt, opts)
     predict[#predict + 1] = { name = s.name, voltage = r.voltage, terms = r }
   end
   return { fit = fit, predict = predict, time = t, voltage = v, current = cur }
+end
+
+-- ---- outputs: figures, tables, results file, report ----
+
+local function hours(t) return string.format("%.1f h", t / 3600) end
+
+-- Figures a group would put in a paper; returns {file, caption} pairs.
+function O.figures(results, echem, dir)
+  local figs = {}
+  local scans = results.scans
+  local function add(file, caption) figs[#figs + 1] = { file = file, caption = caption } end
+  -- seed 000 Fig. 4a: voltage and contact area against time
+  if echem then
+    local th = {}
+    for i, t in ipairs(echem.time) do th[i] = t / 3600 end
+    local series = {}
+    local colours = { measured = "red", ["100%"] = "blue", ["25%"] = "green", ["1%"] = "magenta" }
+    for _, p in ipairs(echem.predict) do
+      series[#series + 1] = { x = th, y = p.voltage, label = "model, " .. p.name .. " contact", colour = colours[p.name],
+        style = p.name == "measured" and "line" or "dashed", width = 2 }
+    end
+    -- drawn after the models so the measurement stays on top
+    series[#series + 1] = { x = th, y = echem.voltage, label = "measured", colour = "black", width = 1 }
+    local ts, top, bottom = {}, {}, {}
+    for i, r in ipairs(scans) do
+      ts[i] = r.time_s / 3600
+      top[i] = r.top and r.top.contact_fraction * 100 or 0 / 0
+      bottom[i] = r.bottom and r.bottom.contact_fraction * 100 or 0 / 0
+    end
+    series[#series + 1] = { x = ts, y = top, label = "contact, top", axis = "right", style = "both", marker = "circle", colour = "orange" }
+    series[#series + 1] = { x = ts, y = bottom, label = "contact, bottom", axis = "right", style = "both", marker = "square", colour = "cyan" }
+    -- the axis follows the measurement: the 1 % prediction runs off it, as in seed 000 Fig. 4b
+    local lo, hi = math.huge, -math.huge
+    for _, x in ipairs(echem.voltage) do lo, hi = math.min(lo, x), math.max(hi, x) end
+    local pad = 0.6 * (hi - lo)
+    tl.plot { series = series, out = dir .. "/voltage_contact.png", xlabel = "Time (h)", ylabel = "Cell voltage (V)",
+      yrange = { lo - pad, hi + pad },
+      y2label = "Contact (% of area)", title = "Cell voltage and Li/electrolyte contact", legend = "bottom-left" }
+    add("voltage_contact.png", "Cell voltage (measured, and seed 000's model fitted on the first half-cycle with " ..
+      "measured contact or contact scaled to 100/25/1 %) and the contact area of each interface (right axis).")
+  end
+  -- seed 000 Fig. 4c,d: contact maps over the series
+  for _, e in ipairs(results.opts.electrodes) do
+    local maps, titles = {}, {}
+    for i, r in ipairs(scans) do
+      maps[i] = r[e].contact
+      titles[i] = string.format("%s, %s", r.name, hours(r.time_s))
+    end
+    local file = "contact_maps_" .. e .. ".png"
+    tl.show_maps(tl.stack(maps), { out = dir .. "/" .. file, colours = { "black", "yellow" },
+      labels = { "no contact", "contact" }, titles = titles, title = "Contact, " .. e .. " interface",
+      scale_bar = 100 })
+    add(file, "Contact maps of the " .. e .. " interface: yellow where Li touches the electrolyte.")
+  end
+  -- seed 000 Fig. 3b: lithium and voids over a cross-section of the last scan
+  local last = scans[#scans]
+  for _, e in ipairs(results.opts.electrodes) do
+    local m = last[e]
+    local _, ny = m.raw:shape()
+    local mid = math.floor(ny / 2) + 1
+    local labels = m.li:slice("y", mid) + m.voids:slice("y", mid)
+    local file = string.format("overlay_%s_%s.png", e, last.name)
+    tl.overlay(m.raw:slice("y", mid), labels:astype("u8"), { out = dir .. "/" .. file,
+      colours = { "blue", "red" }, labels = { "lithium", "interfacial void" }, alpha = 0.45,
+      title = string.format("%s interface, %s, y = %d", e, last.name, mid), scale_bar = 50 })
+    add(file, "Cross-section (x, z) of the " .. e .. " electrode in the last scan: lithium in blue, interfacial voids in red.")
+  end
+  -- seed 002 eq. 3: local current density of each step, and Li thickness
+  for i = 2, #scans do
+    local r = scans[i]
+    for _, e in ipairs(results.opts.electrodes) do
+      local st = r.step[e]
+      local file = string.format("current_density_%s_%s.png", e, r.name)
+      tl.show_map(st.j, { out = dir .. "/" .. file, colormap = "diverging", units = "mA/cm²", scale_bar = 100,
+        title = string.format("j, %s, %s → %s", e, scans[i - 1].name, r.name) })
+      add(file, string.format("Local current density at the %s interface between %s and %s, from the Li thickness " ..
+        "change (seed 002 eq. 3; negative = stripping). Mean %.2f mA/cm², %d hot and %d cold spots (mean ± 2σ).",
+        e, scans[i - 1].name, r.name, st.j_mean, st.hot_spots.hot_count, st.hot_spots.cold_count))
+    end
+  end
+  for _, e in ipairs(results.opts.electrodes) do
+    local file = string.format("li_thickness_%s_%s.png", e, last.name)
+    tl.show_map(last[e].li_thickness_um, { out = dir .. "/" .. file, units = "µm", scale_bar = 100,
+      range = { 0, (last[e].band[2] - last[e].band[1] + 1) * last.voxel_um }, nan_colour = "white",
+      title = string.format("Li thickness, %s, %s", e, last.name) })
+    add(file, "Lithium thickness per column in the last scan (voids excluded).")
+  end
+  return figs
+end
+
+-- One row per scan (and electrode).
+function O.scan_rows(results)
+  local rows = {}
+  for _, r in ipairs(results.scans) do
+    for _, e in ipairs(results.opts.electrodes) do
+      local m = r[e]
+      rows[#rows + 1] = { scan = r.name, time_h = r.time_s / 3600, electrode = e, contact_mm2 = m.contact_mm2,
+        contact_percent = 100 * m.contact_fraction, regions = m.regions.count,
+        largest_region_mm2 = m.regions.areas_mm2[1] or 0, void_volume_um3 = m.void_volume_um3,
+        li_volume_um3 = m.li_volume_um3, j_effective = m.j_effective or 0 / 0,
+        li_max = m.thresholds.li_max, sse_min = m.thresholds.sse_min, void_max = m.thresholds.void_max }
+    end
+  end
+  return rows
+end
+O.scan_columns = { "scan", "time_h", "electrode", "contact_mm2", "contact_percent", "regions", "largest_region_mm2",
+  "void_volume_um3", "li_volume_um3", "j_effective", "li_max", "sse_min", "void_max" }
+
+-- Everything measured, as one HDF5 file (with the recipe's provenance).
+function O.save(results, echem, path, extra)
+  local out = { scans = {} }
+  for i, r in ipairs(results.scans) do
+    local s = { name = r.name, time_s = r.time_s, recon = r.recon }
+    for _, e in ipairs(results.opts.electrodes) do
+      local m = r[e]
+      s[e] = { contact = m.contact, li_thickness_um = m.li_thickness_um, void_height_um = m.void_height_um,
+        contact_mm2 = m.contact_mm2, contact_fraction = m.contact_fraction, void_volume_um3 = m.void_volume_um3,
+        li_volume_um3 = m.li_volume_um3, band = { m.band[1], m.band[2] }, region_areas_mm2 = m.regions.areas_mm2,
+        thresholds = { li_max = m.thresholds.li_max, sse_min = m.thresholds.sse_min, void_max = m.thresholds.void_max,
+          steel_min = m.thresholds.steel_min } }
+      if r.step then
+        local st = r.step[e]
+        s[e].current_density = st.j
+        s[e].current_density_mean = st.j_mean
+        s[e].contact_change_percent = st.contact_change.change_percent
+      end
+    end
+    out.scans[string.format("%02d", i - 1)] = s
+  end
+  if echem then
+    out.cell_model = { values = echem.fit.values, std_errors = echem.fit.std_errors, rms_V = echem.fit.rms,
+      time_s = echem.time, voltage_V = echem.voltage }
+    for _, p in ipairs(echem.predict) do out.cell_model["predicted_" .. p.name:gsub("%%", "pct")] = p.voltage end
+  end
+  if extra then for k, v in pairs(extra) do out[k] = v end end
+  tl.save_results(out, path)
+end
+
+function O.fit_rows(echem)
+  local rows = {}
+  for name, v in pairs(echem.fit.values) do
+    rows[#rows + 1] = { parameter = name, value = v, std_error = echem.fit.std_errors[name] }
+  end
+  table.sort(rows, function(a, b) return a.parameter < b.parameter end)
+  return rows
 end
 
 return O

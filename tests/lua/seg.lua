@@ -1,0 +1,132 @@
+-- seg operators from Lua: the column pipeline on the analytic band against
+-- its truth (with thresholds proposed from the data), bad input, labels,
+-- morphology, filters, Otsu.
+local T = require "tl.test"
+
+local function map_mae(a, b, valid, scale)
+  local _, ny, nx = a:shape()
+  local s, n = 0, 0
+  for y = 1, ny do for x = 1, nx do
+    if valid:get(1, y, x) ~= 0 then s = s + math.abs(a:get(1, y, x) - b:get(1, y, x)) / scale; n = n + 1 end
+  end end
+  return s / n
+end
+
+for _, side in ipairs { "top", "bottom" } do
+  T.case("column pipeline meets the analytic truth, " .. side .. " electrode, proposed thresholds", function()
+    local c = tl.analytic_cell { nz = 56, ny = 40, nx = 40, noise = 0.1, seed = 3, electrode = side }
+    local r = tl.threshold_columns(c.volume, { electrode = side })
+    T.ok(r.thresholds.proposed)
+    local v = tl.interfacial_voids(c.volume, r.li, { electrode = side })
+    local k = tl.contact_map(c.volume, r.li, { electrode = side })
+    local pp = 100 * math.abs(k.contact_pixels - c.contact_pixels) / (40 * 40)
+    T.ok(pp < 1, "contact area off by " .. pp .. " pp")
+    T.ok(math.abs(v.void_volume_um3 / c.void_volume_um3 - 1) < 0.05, "void volume " .. v.void_volume_um3 .. " vs " .. c.void_volume_um3)
+    T.ok(math.abs(v.void_volume_subvoxel_um3 / c.void_volume_um3 - 1) < 0.05, "sub-voxel void volume " .. v.void_volume_subvoxel_um3)
+    T.near(v.thresholds.void_level, 0.2, 0.15)
+    T.ok(map_mae(r.thickness_um, c.thickness_um, c.has_li, 1.7) < 1, "thickness MAE >= 1 voxel")
+    local both = (v.voids * c.pores):stats()
+    T.eq(both.max, 0, "a pore was counted as an interfacial void")
+    T.near(k.contact_mm2, k.contact_pixels * 1.7 * 1.7e-6, 1e-9)
+  end)
+end
+
+-- The phantom module's synthetic cell (air around a cylindrical cell,
+-- interphase, impurities, pores 6 µm from the pellet faces, exact partial
+-- volume), every threshold proposed. Its voids are mostly thinner than a
+-- voxel, so the voxel-count void volume is only checked to 20% here
+-- (measured +13%, docs/segmentation.md).
+T.case("column pipeline on the synthetic cell (tl.phantom), both electrodes", function()
+  if not (tl.phantom and tl.phantom.cell) then print("skip: tl.phantom.cell not built in") return end
+  local cell = tl.phantom.cell { nz = 100, ny = 64, nx = 64, li_thickness = 30, pellet_thickness = 70, seed = 5 }
+  local t = cell:truth()
+  local mu, labels = cell:mu(), cell:labels()
+  for _, side in ipairs { "top", "bottom" } do
+    local zr = side == "top" and { 1, 50 } or { 51, 100 }
+    local band = mu:crop { z = zr }
+    local L = tl.threshold_columns(band, { electrode = side })
+    local V = tl.interfacial_voids(band, L.li, { electrode = side })
+    local C = tl.contact_map(band, L.li, { electrode = side })
+    local pp = 100 * (C.contact_mm2 - t["contact_area_" .. side .. "_mm2"]) / t.cell_area_mm2
+    T.ok(math.abs(pp) < 1, side .. ": contact area off by " .. pp .. " pp of the cell")
+    T.ok(math.abs(V.void_volume_um3 / t["void_volume_" .. side .. "_um3"] - 1) < 0.2, side .. ": void volume")
+    T.eq((V.voids * labels:crop { z = zr }:eq(5)):stats().max, 0, side .. ": a pore was taken for a void")
+    local lt, mae, n = t["li_thickness_" .. side], 0, 0
+    local _, ny, nx = lt:shape()
+    for y = 1, ny do for x = 1, nx do
+      if lt:get(1, y, x) > 0 then
+        mae = mae + math.abs(L.thickness_um:get(1, y, x) - V.height_um:get(1, y, x) - lt:get(1, y, x)) / 1.7
+        n = n + 1
+      end
+    end end
+    T.ok(mae / n < 1, side .. ": Li thickness MAE " .. mae / n .. " voxels")
+  end
+end)
+
+T.case("thresholds: proposal and explicit values agree on the band", function()
+  local c = tl.analytic_cell { nz = 48, ny = 24, nx = 24, noise = 0.05 }
+  local th = tl.propose_thresholds(c.volume)
+  T.ok(th.li_max > 1.5 and th.li_max < 2.5, "li_max " .. th.li_max)
+  T.ok(th.sse_min > 2.6 and th.sse_min < 2.95, "sse_min " .. th.sse_min)
+  T.ok(th.void_max > 0.3 and th.void_max < 0.95, "void_max " .. th.void_max)
+  T.near(th.li_level, 1.0, 0.03)
+  local a = tl.threshold_columns(c.volume, { li_max = 2, sse_min = 2.8, steel_min = 5.5 })
+  local b = tl.threshold_columns(c.volume)
+  T.eq(a.li_voxels, b.li_voxels)
+  T.eq(a.thresholds.proposed, false)
+  local o = tl.otsu(c.volume, { classes = 3 })
+  T.eq(#o.thresholds, 2)
+  T.ok(o.thresholds[1] < o.thresholds[2])
+end)
+
+T.case("bad input gives clear errors", function()
+  local c = tl.analytic_cell { nz = 48, ny = 16, nx = 16 }
+  local r = tl.threshold_columns(c.volume, { li_max = 2, sse_min = 2.8, steel_min = 5.5 })
+  local other = tl.full(48, 16, 15, 0, { dtype = "u8" })
+  T.raises(function() tl.interfacial_voids(c.volume, other, { void_max = 0.6, sse_min = 2.8 }) end, "(48, 16, 15)")
+  T.raises(function() tl.contact_map(c.volume, other, { void_max = 0.6 }) end, "(48, 16, 15)")
+  T.raises(function() tl.interfacial_voids(c.volume, r.li, { void_max = 3, sse_min = 2.8 }) end, "void_max (3) must be below sse_min (2.8)")
+  local empty = tl.full(48, 16, 16, 0, { dtype = "u8" })
+  T.raises(function() tl.contact_map(c.volume, empty, { void_max = 0.6 }) end, "li mask is empty")
+  T.raises(function() tl.threshold_columns(tl.full(1, 16, 16, 1)) end, "must be a 3D volume")
+  T.raises(function() tl.threshold_columns(c.volume, { electrode = "left" }) end, "top bottom")
+  -- the column operators report NaN in every voxel they read: one in the
+  -- lithium (read by threshold_columns), one in the electrolyte (voids)
+  local nan = c.volume:copy()
+  nan:set(10, 8, 8, 0 / 0)
+  nan:set(40, 8, 8, 0 / 0)
+  T.raises(function() tl.threshold_columns(nan, { li_max = 2, sse_min = 2.8, steel_min = 5.5 }) end, "NaN")
+  T.raises(function() tl.interfacial_voids(nan, r.li, { void_max = 0.6, sse_min = 2.8 }) end, "NaN")
+  T.raises(function() tl.label(c.volume) end, "u8")
+end)
+
+T.case("label: raster numbering, connectivity, region_stats", function()
+  local m = tl.full(3, 4, 5, 0, { dtype = "u8", voxel_um = 2 })
+  m:set(1, 1, 1, 1); m:set(2, 2, 2, 1)   -- diagonal: one object in 26, two in 6
+  m:set(3, 4, 5, 1)
+  local l6, l26 = tl.label(m, { connectivity = 6 }), tl.label(m)
+  T.eq(l6.count, 3); T.eq(l26.count, 2)
+  T.eq(l26.labels:get(1, 1, 1), 1); T.eq(l26.labels:get(2, 2, 2), 1); T.eq(l26.labels:get(3, 4, 5), 2)
+  local s = tl.region_stats(l26.labels, l26.labels)
+  T.eq(s.count, 2); T.eq(s.voxels[1], 2); T.near(s.volume_um3[1], 16)
+  T.eq(s.z_min[1], 1); T.eq(s.z_max[1], 2); T.near(s.mean_intensity[2], 2)
+  T.near(s.centroid_z_um[2], 5)  -- voxel 3 centre: (3 - 0.5) * 2 µm
+end)
+
+T.case("morphology and filters", function()
+  local m = tl.full(9, 9, 9, 0, { dtype = "u8" })
+  m:set(5, 5, 5, 1)
+  local d = tl.dilate(m, { radius = 2 })
+  local function count(v) return math.floor(v:stats().mean * 729 + 0.5) end
+  T.eq(count(d), 33)  -- lattice points in a ball of radius 2
+  T.eq(count(tl.erode(d, { radius = 2 })), 1)
+  T.eq(tl.opening(m, { radius = 1 }):stats().max, 0)
+  local big = tl.remove_small(d, { min_um3 = 34 })
+  T.eq(big.removed, 1)
+  local v = tl.full(5, 5, 5, 2)
+  v:set(3, 3, 3, 50)
+  T.eq(tl.median3d(v):get(3, 3, 3), 2)
+  T.near(tl.gaussian(tl.full(5, 5, 5, 3), { sigma_um = 1.5 }):get(2, 3, 4), 3, 1e-6)
+end)
+
+T.done()
