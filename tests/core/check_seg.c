@@ -173,7 +173,7 @@ START_TEST(test_filters)
     float *d = v->data;
     for (size_t i = 0; i < tl_vol_count(v); i++) d[i] = 2.0f;
     tl_vol_put(v, 4, 5, 5, 100.0);
-    tl_volume *m = tl_median3d(v, 1, &e);
+    tl_volume *m = tl_median3d(v, 1, -1, &e);
     for (size_t i = 0; i < tl_vol_count(m); i++) ck_assert_float_eq(((float *)m->data)[i], 2.0f);
     tl_vol_unref(m);
     /* Gaussian of an impulse: separable product of normalised 1D kernels; sum preserved */
@@ -194,7 +194,7 @@ START_TEST(test_filters)
     tl_volume *g0 = tl_gaussian(v, zero, &e);
     ck_assert_int_eq(memcmp(g0->data, v->data, tl_vol_bytes(v)), 0);
     tl_vol_put(v, 1, 1, 1, NAN);
-    ck_assert_ptr_null(tl_median3d(v, 1, &e));
+    ck_assert_ptr_null(tl_median3d(v, 1, -1, &e));
     ck_assert_ptr_nonnull(strstr(e.msg, "NaN"));
     tl_vol_unref(g); tl_vol_unref(g0); tl_vol_unref(v);
 }

@@ -129,4 +129,16 @@ T.case("morphology and filters", function()
   T.near(tl.gaussian(tl.full(5, 5, 5, 3), { sigma_um = 1.5 }):get(2, 3, 4), 3, 1e-6)
 end)
 
+T.case("median3d with radius_z = 0 filters each z-slice in (y, x) only", function()
+  local v = tl.full(6, 5, 5, 0)
+  for z = 4, 6 do for y = 1, 5 do for x = 1, 5 do v:set(z, y, x, 10) end end end
+  v:set(2, 3, 3, 99)                                  -- an outlier inside one slice
+  local m = tl.median3d(v, { radius = 1, radius_z = 0 })
+  T.eq(m:get(2, 3, 3), 0)                             -- removed by its slice's neighbours
+  T.eq(m:get(3, 3, 3), 0); T.eq(m:get(4, 3, 3), 10)   -- the z-step stays where it was
+  local c = tl.median3d(v, { radius = 1 })            -- the cube mixes slices 3..5
+  T.eq(c:get(4, 3, 3), 10); T.eq(c:get(3, 3, 3), 0)
+  T.raises(function() tl.median3d(v, { radius = 1, radius_z = 6 }) end, "must be <= 5")
+end)
+
 T.done()

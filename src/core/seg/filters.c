@@ -1,4 +1,4 @@
-/* filters.c — 3D median (cube of side 2r+1) and separable Gaussian.
+/* filters.c — 3D median (box of side 2r+1, 2r_z+1 along z) and separable Gaussian.
  * Borders replicate the edge voxel. Output f32. Each output voxel depends
  * only on its neighbourhood, summed in a fixed order: thread-independent. */
 #include "seg.h"
@@ -28,16 +28,18 @@ static float select_kth(float *a, int n, int k)
 
 static inline size_t clampi(long i, size_t n) { return i < 0 ? 0 : (size_t)i >= n ? n - 1 : (size_t)i; }
 
-tl_volume *tl_median3d(const tl_volume *vol, int radius, tl_error *err)
+tl_volume *tl_median3d(const tl_volume *vol, int radius, int radius_z, tl_error *err)
 {
     if (radius < 1 || radius > 5) { tl_err(err, "median3d: radius must be in [1, 5] voxels (got %d)", radius); return NULL; }
+    if (radius_z < 0) radius_z = radius;
+    if (radius_z > 5) { tl_err(err, "median3d: radius_z must be in [0, 5] voxels (got %d)", radius_z); return NULL; }
     tl_volume *in = vol->dtype == TL_F32 ? tl_vol_ref((tl_volume *)vol) : tl_vol_astype(vol, TL_F32, 1, 0, err);
     if (!in) return NULL;
     if (tl_vol_check_finite(in, "volume", err)) { tl_vol_unref(in); tl_err_prefix(err, "median3d: "); return NULL; }
     tl_volume *out = tl_vol_new_like(vol, TL_F32, err);
     if (!out) { tl_vol_unref(in); return NULL; }
     const size_t nz = vol->nz, ny = vol->ny, nx = vol->nx;
-    const int rz = nz > 1 ? radius : 0, side = 2 * radius + 1, n = (2 * rz + 1) * side * side;
+    const int rz = nz > 1 ? radius_z : 0, side = 2 * radius + 1, n = (2 * rz + 1) * side * side;
     const float *a = in->data;
     float *o = out->data;
     int oom = 0;

@@ -151,7 +151,8 @@ tl_volume *tl_fill_holes(const tl_volume *mask, tl_error *err);
 tl_volume *tl_remove_small(const tl_volume *mask, size_t min_voxels, int connectivity, size_t *removed, tl_error *err);
 
 /* ---- filters (f32 out; borders replicate the edge voxel) ---- */
-tl_volume *tl_median3d(const tl_volume *vol, int radius, tl_error *err);
+/* radius_z < 0: the same as radius; 0: in-plane (y, x) median of each z-slice. */
+tl_volume *tl_median3d(const tl_volume *vol, int radius, int radius_z, tl_error *err);
 /* sigma per axis in voxels (z, y, x); 0 skips that axis. Truncated at 4 sigma. */
 tl_volume *tl_gaussian(const tl_volume *vol, const double sigma_vox[3], tl_error *err);
 

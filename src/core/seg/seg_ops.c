@@ -406,12 +406,14 @@ static const tl_ret remove_small_rets[] = {
 /* ---- filters ---- */
 static int run_median3d(const tl_value *a, tl_record *out, tl_error *err)
 {
-    tl_volume *m = tl_median3d(a[0].u.vol, (int)a[1].u.i, err);
+    tl_volume *m = tl_median3d(a[0].u.vol, (int)a[1].u.i, a[2].set ? (int)a[2].u.i : -1, err);
     return m ? tl_rec_volume(out, "volume", m) : -1;
 }
 static const tl_arg median_args[] = {
     {.name = "volume", .type = TL_T_VOLUME, .flags = TL_POSITIONAL | TL_REQUIRED | TL_FINITE, .doc = "volume (any dtype)"},
     {.name = "radius", .type = TL_T_INT, .def = 1, .min = 1, .max = 5, .unit = "voxels", .doc = "cube of side 2 radius + 1 (square on a 2D map)"},
+    {.name = "radius_z", .type = TL_T_INT, .flags = TL_OPTIONAL, .min = 0, .max = 5, .unit = "voxels",
+     .doc = "radius along z when it differs (0 = a median of each z-slice in (y, x), which keeps interfaces across z sharp); default radius"},
     {0},
 };
 static const tl_ret vol_ret[] = {{.name = "volume", .type = TL_T_VOLUME, .doc = "f32 volume, same shape and voxel size"}, {0}};
