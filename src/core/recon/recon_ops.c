@@ -149,7 +149,7 @@ static int run_gridrec(const tl_value *a, tl_record *out, tl_error *err)
     if (get_filter(&a[3], &g, err)) return -1;
     g.cutoff = a[4].u.num; g.order = a[5].u.num; g.padding = a[6].u.num;
     double *th = malloc(sizeof(double) * na);
-    tl_volume *v = th ? tl_vol_new(TL_F32, ns, nc, nc, err) : NULL;
+    tl_volume *v = th ? tl_vol_new_uninit(TL_F32, ns, nc, nc, err) : NULL;
     if (!v) { free(th); return th ? -1 : tl_err(err, "gridrec: out of memory"); }
     for (size_t i = 0; i < na; i++) th[i] = a[1].u.nums.v[i] * M_PI / 180.0;
     int rc = tl_gridrec(s->data, ns, na, nc, na * nc, nc, th, &g, v->data, err);

@@ -7,6 +7,10 @@
  * the HDF5 file. Peak memory is a few blocks (input, output, one Gridrec
  * grid per thread), never the scan: see docs/reconstruction.md. */
 #include "reconstruct.h"
+#include "../util/bigbuf.h"
+
+/* Blocks of rows are the same size every time: reuse their buffers. */
+static inline void *tl_big_alloc_nz(size_t n) { return tl_big_alloc(n, 0); }
 
 #include <math.h>
 #include <stdlib.h>
@@ -73,7 +77,7 @@ static int source_info_opt(const tl_recon_source *s, src_info *in, int need_thet
 static float *mem_rows(const tl_volume *v, size_t r0, size_t r1, tl_error *err)
 {
     size_t nb = r1 - r0, n = v->nx;
-    float *o = malloc(sizeof(float) * v->nz * nb * n);
+    float *o = tl_big_alloc_nz(sizeof(float) * v->nz * nb * n);
     if (!o) { tl_err(err, "reconstruct: out of memory reading rows %zu..%zu", r0 + 1, r1); return NULL; }
     for (size_t k = 0; k < v->nz; k++)
         for (size_t r = 0; r < nb; r++)
@@ -90,7 +94,7 @@ static float *read_rows(const tl_recon_source *s, tl_dx_which w, size_t r0, size
     tl_volume *v = tl_dxchange_read_rows(s->dx, w, r0, r1, err);
     if (!v) return NULL;
     /* take the data out of the volume: the block lives as a plain array */
-    float *o = malloc(tl_vol_bytes(v));
+    float *o = tl_big_alloc_nz(tl_vol_bytes(v));
     if (o) memcpy(o, v->data, tl_vol_bytes(v));
     else tl_err(err, "reconstruct: out of memory reading rows %zu..%zu", r0 + 1, r1);
     tl_vol_unref(v);
@@ -108,12 +112,12 @@ static float *normalized_rows(const tl_recon_source *s, const src_info *in, size
     if (!p) goto done;
     fr = read_rows(s, TL_DX_WHITE, r0, r1, err);
     if (!fr) goto done;
-    fa = malloc(sizeof(float) * npix);
+    fa = tl_big_alloc_nz(sizeof(float) * npix);
     if (!fa) { tl_err(err, "reconstruct: out of memory"); goto done; }
     if (tl_average_frames(fr, in->n_flat, npix, fa, err)) goto done;
     if (in->n_dark) {
         dr = read_rows(s, TL_DX_DARK, r0, r1, err);
-        da = malloc(sizeof(float) * npix);
+        da = tl_big_alloc_nz(sizeof(float) * npix);
         if (!dr || !da) { if (dr) tl_err(err, "reconstruct: out of memory"); goto done; }
         if (tl_average_frames(dr, in->n_dark, npix, da, err)) goto done;
     }
@@ -123,8 +127,8 @@ static float *normalized_rows(const tl_recon_source *s, const src_info *in, size
     }
     rc = 0;
 done:
-    free(fr); free(dr); free(fa); free(da);
-    if (rc) { free(p); p = NULL; }
+    tl_big_free(fr); tl_big_free(dr); tl_big_free(fa); tl_big_free(da);
+    if (rc) { tl_big_free(p); p = NULL; }
     return p;
 }
 
@@ -138,7 +142,14 @@ float *tl_recon_sinogram_row(const tl_recon_source *src, size_t row, double floo
         return NULL;
     }
     *n_angles = in.n_angles; *n_cols = in.n_cols;
-    return normalized_rows(src, &in, row, row + 1, floor_value, 1, err);
+    float *p = normalized_rows(src, &in, row, row + 1, floor_value, 1, err);
+    if (!p) return NULL;
+    /* the caller frees with free(), as the header promises */
+    float *o = malloc(sizeof(float) * in.n_angles * in.n_cols);
+    if (o) memcpy(o, p, sizeof(float) * in.n_angles * in.n_cols);
+    else tl_err(err, "out of memory for a sinogram");
+    tl_big_free(p);
+    return o;
 }
 
 tl_volume *tl_recon_sinograms(const tl_recon_source *src, size_t r0, size_t r1, double floor_value, tl_error *err)
@@ -159,7 +170,7 @@ tl_volume *tl_recon_sinograms(const tl_recon_source *src, size_t r0, size_t r1, 
         for (size_t r = 0; r < nb; r++)
             for (size_t a = 0; a < na; a++) memcpy(d + (r * na + a) * n, p + (a * nb + r) * n, sizeof(float) * n);
     }
-    free(p);
+    tl_big_free(p);
     return v;
 }
 
@@ -189,7 +200,7 @@ static int find_center_auto(const tl_recon_source *s, const src_info *in, const 
     if (!sino) return -1;
     int rc;
     if (o->stripes.method != TL_STRIPE_NONE &&
-        tl_remove_stripes(sino, in->n_angles, in->n_cols, &o->stripes, err)) { free(sino); return -1; }
+        tl_remove_stripes(sino, in->n_angles, in->n_cols, &o->stripes, err)) { tl_big_free(sino); return -1; }
     if (o->center_method == TL_CENTER_VO) {
         rc = tl_find_center_vo(sino, in->n_angles, in->n_cols, -50, 50, center, err);
     } else {
@@ -199,13 +210,13 @@ static int find_center_auto(const tl_recon_source *s, const src_info *in, const 
             if (fabs(in->theta_deg[a] - t0 - 180) < fabs(in->theta_deg[best] - t0 - 180)) best = a;
         double step = fabs(in->theta_deg[1] - in->theta_deg[0]);
         if (fabs(in->theta_deg[best] - t0 - 180) > fmax(step, 1.0)) {
-            free(sino);
+            tl_big_free(sino);
             return tl_err(err, "find_center: no projection near %g° (180° after the first): phase correlation "
                           "needs a pair 180° apart; use method 'vo'", t0 + 180);
         }
         rc = tl_find_center_pc(sino, sino + best * in->n_cols, in->n_cols, center, err);
     }
-    free(sino);
+    tl_big_free(sino);
     return rc;
 }
 
@@ -221,12 +232,12 @@ static int stripes_block(float *pb, size_t na, size_t nb, size_t nm, size_t N, c
     if (!rcs || !errs) { free(rcs); free(errs); return tl_err(err, "reconstruct: out of memory"); }
     #pragma omp parallel for schedule(dynamic, 1)
     for (size_t r = 0; r < nb; r++) {
-        float *sino = malloc(sizeof(float) * na * N);
+        float *sino = tl_big_alloc_nz(sizeof(float) * na * N);
         if (!sino) { rcs[r] = tl_err(&errs[r], "reconstruct: out of memory for a sinogram"); continue; }
         for (size_t a = 0; a < na; a++) memcpy(sino + a * N, pb + (a * nm + r) * N, sizeof(float) * N);
         rcs[r] = tl_remove_stripes(sino, na, N, so, &errs[r]);
         for (size_t a = 0; a < na; a++) memcpy(pb + (a * nm + r) * N, sino + a * N, sizeof(float) * N);
-        free(sino);
+        tl_big_free(sino);
     }
     int rc = 0;
     for (size_t r = 0; r < nb && rc == 0; r++)
@@ -250,17 +261,17 @@ int tl_reconstruct(const tl_recon_source *s, const tl_recon_opts *o, tl_volume *
     if (!(pixel_um > 0))
         return tl_err(err, "reconstruct: the pixel size is unknown (the file does not say): give pixel_um");
     size_t N = in.n_cols, na = in.n_angles;
-    double *theta = malloc(sizeof(double) * na);
+    double *theta = tl_big_alloc_nz(sizeof(double) * na);
     if (!theta) return tl_err(err, "reconstruct: out of memory");
     for (size_t a = 0; a < na; a++) {
-        if (!isfinite(in.theta_deg[a])) { free(theta); return tl_err(err, "reconstruct: angle %zu is not finite", a + 1); }
+        if (!isfinite(in.theta_deg[a])) { tl_big_free(theta); return tl_err(err, "reconstruct: angle %zu is not finite", a + 1); }
         theta[a] = in.theta_deg[a] * M_PI / 180.0;
     }
     tl_gridrec_opts g = o->grid;
     if (isnan(g.center)) {
-        if (find_center_auto(s, &in, o, (r0 + r1) / 2, &g.center, err)) { free(theta); return -1; }
+        if (find_center_auto(s, &in, o, (r0 + r1) / 2, &g.center, err)) { tl_big_free(theta); return -1; }
     } else if (g.center < 0 || g.center > (double)(N - 1)) {
-        free(theta);
+        tl_big_free(theta);
         return tl_err(err, "reconstruct: centre %g is outside the detector (columns 0..%zu)", g.center, N - 1);
     }
     *center = g.center;
@@ -274,10 +285,10 @@ int tl_reconstruct(const tl_recon_source *s, const tl_recon_opts *o, tl_volume *
     double vox[3] = {pixel_um, pixel_um, pixel_um};
     if (o->output) {
         w = tl_h5_writer_open(o->output, "/volume", TL_F32, nz, N, N, vox, err);
-        if (!w || tl_h5_writer_attr(w, "units", "1/cm", err)) { if (w) tl_h5_writer_abort(w); free(theta); return -1; }
+        if (!w || tl_h5_writer_attr(w, "units", "1/cm", err)) { if (w) tl_h5_writer_abort(w); tl_big_free(theta); return -1; }
     } else {
-        out = tl_vol_new(TL_F32, nz, N, N, err);
-        if (!out) { free(theta); return -1; }
+        out = tl_vol_new_uninit(TL_F32, nz, N, N, err);
+        if (!out) { tl_big_free(theta); return -1; }
         tl_vol_set_voxel(out, pixel_um, pixel_um, pixel_um);
         tl_vol_meta_set(out, "units", "1/cm", err);
     }
@@ -286,7 +297,7 @@ int tl_reconstruct(const tl_recon_source *s, const tl_recon_opts *o, tl_volume *
     size_t bmax = o->block + (o->block & 1);
     if (bmax > nz) bmax = nz;
     /* a block buffer only when streaming; in memory, Gridrec writes in place */
-    tl_volume *blk = w ? tl_vol_new(TL_F32, bmax, N, N, err) : NULL;
+    tl_volume *blk = w ? tl_vol_new_uninit(TL_F32, bmax, N, N, err) : NULL;
     int rc = (w && !blk) ? -1 : 0;
     g.out_scale = 1.0 / (pixel_um * 1e-4); /* 1/pixel -> 1/cm, folded into Gridrec's last step */
     for (size_t b0 = r0; rc == 0 && b0 < r1; b0 += bmax) {
@@ -296,14 +307,14 @@ int tl_reconstruct(const tl_recon_source *s, const tl_recon_opts *o, tl_volume *
         float *p = normalized_rows(s, &in, m0, m1, o->floor_value, !o->phase, err);
         if (!p) { rc = -1; break; }
         if (o->phase) {
-            if (tl_paganin(p, na, nm, N, &pg, err)) { free(p); rc = -1; break; }
+            if (tl_paganin(p, na, nm, N, &pg, err)) { tl_big_free(p); rc = -1; break; }
             minus_log(p, na * nm * N, o->floor_value);
         }
         float *pb = p + (b0 - m0) * N; /* first row of the block inside the margins */
         if (o->stripes.method != TL_STRIPE_NONE) rc = stripes_block(pb, na, nb, nm, N, &o->stripes, err);
         float *bd = w ? (float *)blk->data : (float *)out->data + (b0 - r0) * N * N;
         if (rc == 0) rc = tl_gridrec(pb, nb, na, N, N, nm * N, theta, &g, bd, err);
-        free(p);
+        tl_big_free(p);
         if (rc) break;
         if (w) {
             tl_volume view = *blk; /* the first nb slices of the block buffer */
@@ -313,7 +324,7 @@ int tl_reconstruct(const tl_recon_source *s, const tl_recon_opts *o, tl_volume *
         tl_progress("reconstruct", b1 - r0, nz);
         if (rc == 0) rc = tl_check_interrupt(err);
     }
-    free(theta);
+    tl_big_free(theta);
     tl_vol_unref(blk);
     tl_gridrec_release(); /* the grids and geometry are only worth keeping between blocks */
     if (rc) {

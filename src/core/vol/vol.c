@@ -1,12 +1,13 @@
 /* vol.c — volume allocation, reference counting, metadata, element access. */
 #include "vol.h"
 
+#include "../util/bigbuf.h"
+
 #include <math.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 static _Atomic size_t live_bytes = 0;
 
@@ -25,29 +26,10 @@ int tl_dtype_parse(const char *s, tl_dtype *d)
     return -1;
 }
 
-/* Large volumes come straight from mmap: page-aligned, zeroed by the
- * kernel, and untouched pages cost nothing (a crop target, a mask that is
- * mostly zero). Small ones from the heap. */
-#define MMAP_MIN ((size_t)4 << 20)
-
-static void *alloc_zeroed(size_t padded)
-{
-    if (padded >= MMAP_MIN) {
-        void *p = mmap(NULL, padded, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        return p == MAP_FAILED ? NULL : p;
-    }
-    void *p = aligned_alloc(64, padded);
-    if (p) memset(p, 0, padded);
-    return p;
-}
-
-static void free_data(void *p, size_t padded)
-{
-    if (padded >= MMAP_MIN) munmap(p, padded);
-    else free(p);
-}
-
-tl_volume *tl_vol_new(tl_dtype dtype, size_t nz, size_t ny, size_t nx, tl_error *err)
+/* Large volumes come from tl_big_alloc: fresh ones are the kernel's zero
+ * pages (untouched pages cost nothing), freed ones are reused by the next
+ * volume of the same size instead of faulting new pages in. */
+static tl_volume *vol_alloc(tl_dtype dtype, size_t nz, size_t ny, size_t nx, int zero, tl_error *err)
 {
     if ((unsigned)dtype >= TL_NDTYPES) { tl_err(err, "unknown dtype %d", (int)dtype); return NULL; }
     if (nz == 0 || ny == 0 || nx == 0) {
@@ -62,7 +44,7 @@ tl_volume *tl_vol_new(tl_dtype dtype, size_t nz, size_t ny, size_t nx, tl_error 
     size_t bytes = nz * ny * nx * es;
     size_t padded = (bytes + 63) & ~(size_t)63;
     tl_volume *v = calloc(1, sizeof *v);
-    void *data = v ? alloc_zeroed(padded) : NULL;
+    void *data = v ? tl_big_alloc(padded, zero) : NULL;
     if (!data) {
         free(v);
         tl_err(err, "out of memory allocating a %s volume (%zu, %zu, %zu) of %.1f MB",
@@ -76,6 +58,16 @@ tl_volume *tl_vol_new(tl_dtype dtype, size_t nz, size_t ny, size_t nx, tl_error 
     v->data = data;
     atomic_fetch_add(&live_bytes, padded);
     return v;
+}
+
+tl_volume *tl_vol_new(tl_dtype dtype, size_t nz, size_t ny, size_t nx, tl_error *err)
+{
+    return vol_alloc(dtype, nz, ny, nx, 1, err);
+}
+
+tl_volume *tl_vol_new_uninit(tl_dtype dtype, size_t nz, size_t ny, size_t nx, tl_error *err)
+{
+    return vol_alloc(dtype, nz, ny, nx, 0, err);
 }
 
 tl_volume *tl_vol_new_like(const tl_volume *like, tl_dtype dtype, tl_error *err)
@@ -95,7 +87,8 @@ int tl_vol_copy_attrs(tl_volume *dst, const tl_volume *src, tl_error *err)
 
 tl_volume *tl_vol_copy(const tl_volume *v, tl_error *err)
 {
-    tl_volume *c = tl_vol_new_like(v, v->dtype, err);
+    tl_volume *c = tl_vol_new_uninit(v->dtype, v->nz, v->ny, v->nx, err);
+    if (c && tl_vol_copy_attrs(c, v, err)) { tl_vol_unref(c); return NULL; }
     if (c) memcpy(c->data, v->data, tl_vol_bytes(v));
     return c;
 }
@@ -111,7 +104,7 @@ void tl_vol_unref(tl_volume *v)
     if (!v || --v->refcount > 0) return;
     size_t padded = (tl_vol_bytes(v) + 63) & ~(size_t)63;
     atomic_fetch_sub(&live_bytes, padded);
-    free_data(v->data, padded);
+    tl_big_free(v->data);
     for (size_t i = 0; i < v->nmeta; i++) { free(v->meta[i].key); free(v->meta[i].value); }
     free(v->meta);
     free(v);
@@ -204,12 +197,12 @@ int tl_vol_check_same_shape(const tl_volume *a, const char *aname, const tl_volu
 int tl_vol_check_finite(const tl_volume *v, const char *name, tl_error *err)
 {
     size_t n = tl_vol_count(v), bad = n;
-    if (v->dtype == TL_F32) {
-        const float *p = v->data;
-        for (size_t i = 0; i < n; i++) if (!isfinite(p[i])) { bad = i; break; }
-    } else if (v->dtype == TL_F64) {
-        const double *p = v->data;
-        for (size_t i = 0; i < n; i++) if (!isfinite(p[i])) { bad = i; break; }
+    if (v->dtype != TL_F32 && v->dtype != TL_F64) return 0;
+    /* the first bad index, whatever the thread count: a min-reduction */
+    #pragma omp parallel for schedule(static) reduction(min : bad)
+    for (size_t i = 0; i < n; i++) {
+        double x = v->dtype == TL_F32 ? ((const float *)v->data)[i] : ((const double *)v->data)[i];
+        if (!isfinite(x) && i < bad) bad = i;
     }
     if (bad == n) return 0;
     size_t x = bad % v->nx, y = (bad / v->nx) % v->ny, z = bad / (v->nx * v->ny);

@@ -42,6 +42,8 @@ size_t tl_dtype_size(tl_dtype d);
 /* New zero-filled volume with voxel size 1 µm. NULL + message on failure
  * (bad shape, out of memory). */
 tl_volume *tl_vol_new(tl_dtype dtype, size_t nz, size_t ny, size_t nx, tl_error *err);
+/* The same without zeroing: for outputs every voxel of which is written. */
+tl_volume *tl_vol_new_uninit(tl_dtype dtype, size_t nz, size_t ny, size_t nx, tl_error *err);
 /* Same shape, voxel size and metadata as `like`, given dtype, zero-filled. */
 tl_volume *tl_vol_new_like(const tl_volume *like, tl_dtype dtype, tl_error *err);
 tl_volume *tl_vol_copy(const tl_volume *v, tl_error *err);

@@ -17,7 +17,7 @@ tl_volume *tl_vol_crop(const tl_volume *v, size_t z0, size_t z1, size_t y0, size
                z0 + 1, z1, y0 + 1, y1, x0 + 1, x1, tl_vol_shape_str(v, s, sizeof s));
         return NULL;
     }
-    tl_volume *c = tl_vol_new(v->dtype, z1 - z0, y1 - y0, x1 - x0, err);
+    tl_volume *c = tl_vol_new_uninit(v->dtype, z1 - z0, y1 - y0, x1 - x0, err);
     if (!c || tl_vol_copy_attrs(c, v, err) != 0) { tl_vol_unref(c); return NULL; }
     size_t es = tl_dtype_size(v->dtype), row = (x1 - x0) * es;
     for (size_t z = z0; z < z1; z++)
