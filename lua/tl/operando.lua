@@ -74,8 +74,7 @@ function O.analyse_electrode(recon_path, electrode, band, opts)
   -- the cell's footprint is where the electrode is (columns outside the rod
   -- reach no collector and hold no Li): contact is a fraction of it
   local footprint = li.has_li
-  local map_mm2 = select(2, raw:voxel()) * select(3, raw:voxel()) * 1e-6 * select(2, raw:shape()) * select(3, raw:shape())
-  local cell_mm2 = footprint:stats().mean * map_mm2
+  local cell_mm2 = tl.regions(footprint, { size_mm2 = 0 }).total_mm2
   local contact = tl.contact_map(vol, li.li, { electrode = electrode, void_max = th.void_max, depth = opts.depth,
     j_nominal = opts.j_nominal, nominal_mm2 = cell_mm2 > 0 and cell_mm2 or nil })
   local regions = tl.regions(contact.contact, { size_mm2 = opts.region_mm2 })

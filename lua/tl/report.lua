@@ -29,8 +29,6 @@ local function fmt(v)
   if type(v) == "number" then
     if v ~= v then return "NaN" end
     if math.type(v) == "integer" then return tostring(v) end
-    local a = math.abs(v)
-    if a ~= 0 and (a < 1e-3 or a >= 1e6) then return string.format("%.4g", v) end
     return string.format("%.4g", v)
   end
   return tostring(v)

@@ -1,5 +1,6 @@
 /* dxchange_ops.c — tl.dxchange(path) and the methods of a scan handle. */
 #include <stdio.h>
+#include <string.h>
 
 #include "../registry.h"
 #include "dxchange.h"
@@ -44,7 +45,7 @@ static int run_read(const tl_value *a, tl_record *out, tl_error *err)
     tl_dxchange *d = a[0].u.obj->data;
     const tl_dxchange_info *in = tl_dxchange_get_info(d);
     const char *w = a[1].u.str;
-    tl_dx_which which = w[0] == 'd' && w[4] == 0 ? TL_DX_DATA : w[5] == 'w' ? TL_DX_WHITE : TL_DX_DARK;
+    tl_dx_which which = !strcmp(w, "data") ? TL_DX_DATA : !strcmp(w, "data_white") ? TL_DX_WHITE : TL_DX_DARK;
     size_t r0 = 0, r1 = in->n_rows;
     if (a[2].set) { r0 = (size_t)a[2].u.range.lo; r1 = (size_t)a[2].u.range.hi; }
     tl_volume *v = tl_dxchange_read_rows(d, which, r0, r1, err);

@@ -1,5 +1,6 @@
 /* vol_registry.c — volume operators (also methods of every volume). */
 #include "../registry.h"
+#include "vol_convert.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -86,17 +87,16 @@ static int run_full(const tl_value *a, tl_record *out, tl_error *err)
 {
     tl_dtype d;
     tl_dtype_parse(a[4].u.str, &d);
-    tl_volume *v = tl_vol_new(d, (size_t)a[0].u.i, (size_t)a[1].u.i, (size_t)a[2].u.i, err);
+    double value = a[3].u.num;
+    size_t nz = (size_t)a[0].u.i, ny = (size_t)a[1].u.i, nx = (size_t)a[2].u.i;
+    tl_volume *v = value == 0 ? tl_vol_new(d, nz, ny, nx, err) : tl_vol_new_uninit(d, nz, ny, nx, err);
     if (!v) return -1;
     if (apply_voxel(v, &a[5], err)) { tl_vol_unref(v); return -1; }
-    double value = a[3].u.num;
     if (value != 0) {
-        tl_volume *f = tl_vol_binop_scalar(v, value, TL_OP_ADD, 0, err);
-        tl_vol_unref(v);
-        if (!f) return -1;
-        v = tl_vol_astype(f, d, 1, 0, err);
-        tl_vol_unref(f);
-        if (!v) return -1;
+        /* one converted element, copied along: the store rounds and clamps once */
+        size_t n = tl_vol_count(v), es = tl_dtype_size(d);
+        tl_store_f64(v->data, d, 0, 1, &value);
+        for (size_t i = 1; i < n; i++) memcpy((char *)v->data + i * es, v->data, es);
     }
     return tl_rec_volume(out, "volume", v);
 }

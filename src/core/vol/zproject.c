@@ -19,10 +19,10 @@ static int run_zproject(const tl_value *a, tl_record *out, tl_error *err)
         z0 = (size_t)a[2].u.range.lo; z1 = (size_t)a[2].u.range.hi;
         if (z1 > v->nz) return tl_err(err, "zproject: z range {%zu, %zu} is outside 1..%zu", z0 + 1, z1, v->nz);
     }
-    tl_volume *o = tl_vol_new(TL_F64, 1, v->ny, v->nx, err); /* f64 while summing */
+    tl_volume *o = tl_vol_new_uninit(TL_F32, 1, v->ny, v->nx, err);
     if (!o) return -1;
     tl_vol_copy_attrs(o, v, err);
-    double *res = o->data;
+    float *res = o->data; /* sums run in double per column, stored once as f32 */
     size_t plane = v->ny * v->nx;
     /* rows of the map in parallel; each column reduced in z order: deterministic */
     #pragma omp parallel for schedule(static)
@@ -47,13 +47,11 @@ static int run_zproject(const tl_value *a, tl_record *out, tl_error *err)
             double r = acc[x];
             if (st == ZP_MEAN) r = acc[x] / n;
             else if (st == ZP_STD) { double m = acc[x] / n; r = sqrt(fmax(0, acc2[x] / n - m * m)); }
-            res[y * v->nx + x] = r;
+            res[y * v->nx + x] = (float)r;
         }
         free(acc); free(row);
     }
-    tl_volume *f = tl_vol_astype(o, TL_F32, 1, 0, err);
-    tl_vol_unref(o);
-    return f ? tl_rec_volume(out, "map", f) : -1;
+    return tl_rec_volume(out, "map", o);
 }
 
 static const tl_arg zproject_args[] = {
