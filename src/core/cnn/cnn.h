@@ -137,7 +137,8 @@ void cnn_softmax(float *x, int c, size_t hw);
  * channels; cnn_direct_pack prepares L->wpack at load. */
 int cnn_direct_ok(const cnn_layer *L);
 int cnn_direct_pack(cnn_layer *L);
-void cnn_conv_direct(const cnn_layer *L, const float *const *planes, int h, int w, float *out, int oh, int ow);
+void cnn_conv_direct(const cnn_layer *L, const float *const *planes, int h, int w, float *out, int oh, int ow,
+                     cnn_work *work);
 
 /* Output sizes as PyTorch computes them (floor division). */
 int cnn_conv_out(int n, int k, int s, int p, int d);

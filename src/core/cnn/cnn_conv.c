@@ -158,7 +158,7 @@ void cnn_conv2d(const cnn_layer *L, const float *const *planes, int contiguous, 
 {
     const size_t total = (size_t)oh * ow, K = (size_t)L->cin * L->kh * L->kw;
     if (L->wpack) {
-        cnn_conv_direct(L, planes, h, w, out, oh, ow);
+        cnn_conv_direct(L, planes, h, w, out, oh, ow, work);
         return;
     }
     const int direct = contiguous && L->kh == 1 && L->kw == 1 && L->sh == 1 && L->sw == 1 && L->ph == 0 && L->pw == 0;

@@ -1,23 +1,31 @@
 /* cnn_direct.c — direct convolution for layers with few output channels
  * (stride 1), where im2col + GEMM is memory-bound: a GEMM with M = 16
  * output channels streams the whole im2col matrix three times (write,
- * pack, read) for 16 FMAs per element. Here 16 output channels x 16
- * pixels are held in registers; each input vector loaded feeds 16 FMAs.
+ * pack, read) for 16 FMAs per element. Here a block of output channels x
+ * pixels is held in vector registers and each input vector loaded feeds
+ * several FMAs (cnn_direct_kernel.inc, compiled for AVX-512, AVX2+FMA and
+ * plain x86-64, picked at run time).
  *
  * Each output element sums its taps in the fixed order (ci, ky, kx) and
- * the work split (blocks of 8 output rows) depends only on the
- * layer's shape, so results do not depend on the thread count. */
+ * the work split (blocks of output rows) depends only on the layer's
+ * shape, so results do not depend on the thread count. */
 #include "cnn.h"
 
 #include <omp.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define VW 16 /* pixels per vector */
-#define CB 16 /* output channels per block */
+#define CB 16   /* output channels per packed weight block */
+#define ROWS 8  /* output rows per task */
+#define PADV 16 /* pad rows are cut in whole vectors of the widest ISA */
 
-typedef float v16 __attribute__((vector_size(VW * sizeof(float))));
-typedef int v16i __attribute__((vector_size(VW * sizeof(int))));
+typedef struct direct_geom {
+    int cin, kh, kw, dh, dw, relu;
+    int nin;      /* pad rows per input channel */
+    size_t padw;  /* floats per pad row */
+    size_t plane; /* oh * ow */
+} direct_geom;
 
 int cnn_direct_ok(const cnn_layer *L)
 {
@@ -38,108 +46,93 @@ int cnn_direct_pack(cnn_layer *L)
     return 0;
 }
 
-__attribute__((target_clones("avx512f", "avx2", "default")))
-static void direct_rows(const cnn_layer *L, const float *const *planes, int h, int w, float *out, int oh, int ow,
-                        int oy0, int oy1, float *pad, size_t padw)
+#define DK_VW 16
+#define DK_C 8
+#define DK_P 3
+#define DK_TARGET __attribute__((target("avx512f,avx2,fma")))
+#define DK(name) name##_avx512
+#include "cnn_direct_kernel.inc"
+#undef DK_VW
+#undef DK_C
+#undef DK_P
+#undef DK_TARGET
+#undef DK
+
+#define DK_VW 8
+#define DK_C 4
+#define DK_P 3
+#define DK_TARGET __attribute__((target("avx2,fma")))
+#define DK(name) name##_avx2
+#include "cnn_direct_kernel.inc"
+#undef DK_VW
+#undef DK_C
+#undef DK_P
+#undef DK_TARGET
+#undef DK
+
+#define DK_VW 4
+#define DK_C 4
+#define DK_P 3
+#define DK_TARGET
+#define DK(name) name##_sse2
+#include "cnn_direct_kernel.inc"
+#undef DK_VW
+#undef DK_C
+#undef DK_P
+#undef DK_TARGET
+#undef DK
+
+typedef void (*rows_fn)(const direct_geom *, const float *, const float *, int, const float *, int, int, float *, int);
+
+static rows_fn pick_rows(void)
 {
-    const size_t taps = (size_t)L->cin * L->kh * L->kw;
-    /* zero-padded copies of the input rows these output rows read, once:
-     * pad[(ci * nin + j)][0..padw) is input row oy0 - ph + j */
-    const int nin = (oy1 - oy0 - 1) + (L->kh - 1) * L->dh + 1;
-    for (int ci = 0; ci < L->cin; ci++)
-        for (int j = 0; j < nin; j++) {
-            float *r = pad + ((size_t)ci * nin + j) * padw;
-            int iy = oy0 - L->ph + j;
-            memset(r, 0, padw * sizeof *r);
-            if (iy >= 0 && iy < h) memcpy(r + L->pw, planes[ci] + (size_t)iy * w, (size_t)w * sizeof *r);
-        }
-    for (int b = 0; b < (L->cout + CB - 1) / CB; b++) {
-    const int co0 = b * CB, nco = L->cout - co0 < CB ? L->cout - co0 : CB;
-    const float *wb = L->wpack + (size_t)b * taps * CB;
-    if (nco <= 4) { /* e.g. a 2-class head: 4 channels x 4 vectors of pixels */
-        for (int oy = oy0; oy < oy1; oy++)
-            for (int ox0 = 0; ox0 < ow; ox0 += 4 * VW) {
-                v16 acc[4][4];
-                for (int c = 0; c < 4; c++) {
-                    float bv = L->bias && c < nco ? L->bias[co0 + c] : 0.0f;
-                    for (int q = 0; q < 4; q++) acc[c][q] = (v16){0} + bv;
-                }
-                const float *wp = wb;
-                for (int ci = 0; ci < L->cin; ci++)
-                    for (int ky = 0; ky < L->kh; ky++) {
-                        const float *r = pad + ((size_t)ci * nin + (oy - oy0) + ky * L->dh) * padw + ox0;
-                        for (int kx = 0; kx < L->kw; kx++, wp += CB) {
-#pragma GCC unroll 4
-                            for (int q = 0; q < 4; q++) {
-                                v16 x;
-                                memcpy(&x, r + kx * L->dw + q * VW, sizeof x);
-#pragma GCC unroll 4
-                                for (int c = 0; c < 4; c++) acc[c][q] += x * wp[c];
-                            }
-                        }
-                    }
-                for (int c = 0; c < nco; c++)
-                    for (int q = 0; q < 4 && ox0 + q * VW < ow; q++) {
-                        int n = ow - ox0 - q * VW < VW ? ow - ox0 - q * VW : VW;
-                        float *o = out + ((size_t)(co0 + c) * oh + oy) * ow + ox0 + q * VW;
-                        if (L->relu) {
-                            v16 z = {0};
-                            acc[c][q] = (v16)((v16i)acc[c][q] & (acc[c][q] > z));
-                        }
-                        if (n == VW) memcpy(o, &acc[c][q], sizeof acc[c][q]);
-                        else for (int j = 0; j < n; j++) o[j] = acc[c][q][j];
-                    }
-            }
-        continue;
-    }
-    for (int oy = oy0; oy < oy1; oy++) {
-        for (int ox0 = 0; ox0 < ow; ox0 += VW) {
-            v16 acc[CB];
-            for (int c = 0; c < CB; c++) {
-                float bv = L->bias && c < nco ? L->bias[co0 + c] : 0.0f;
-                acc[c] = (v16){0} + bv;
-            }
-            const float *wp = wb;
-            for (int ci = 0; ci < L->cin; ci++)
-                for (int ky = 0; ky < L->kh; ky++) {
-                    const float *r = pad + ((size_t)ci * nin + (oy - oy0) + ky * L->dh) * padw + ox0;
-                    for (int kx = 0; kx < L->kw; kx++, wp += CB) {
-                        v16 x;
-                        memcpy(&x, r + kx * L->dw, sizeof x);
-#pragma GCC unroll 16
-                        for (int c = 0; c < CB; c++) acc[c] += x * wp[c];
-                    }
-                }
-            int n = ow - ox0 < VW ? ow - ox0 : VW;
-            for (int c = 0; c < nco; c++) {
-                float *o = out + ((size_t)(co0 + c) * oh + oy) * ow + ox0;
-                if (L->relu) {
-                    v16 z = {0};
-                    acc[c] = (v16)((v16i)acc[c] & (acc[c] > z));
-                }
-                if (n == VW) memcpy(o, &acc[c], sizeof acc[c]);
-                else for (int j = 0; j < n; j++) o[j] = acc[c][j];
-            }
-        }
-    }
-    }
+    if (__builtin_cpu_supports("avx512f")) return rows_avx512;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return rows_avx2;
+    return rows_sse2;
 }
 
-void cnn_conv_direct(const cnn_layer *L, const float *const *planes, int h, int w, float *out, int oh, int ow)
+/* Zero-padded copies of the input rows that output rows [oy0, oy1) read:
+ * pad[(ci * nin + j) * padw + pw + ix] = input (ci, oy0 - ph + j, ix). */
+static void fill_pad(const cnn_layer *L, const direct_geom *g, const float *const *planes, int h, int w, int oy0,
+                     float *pad)
 {
-    const int rows = 8, nrb = (oh + rows - 1) / rows;
-    /* a padded row holds every tap of the last (partial) group of 4 vectors */
-    const size_t padw = (size_t)((ow + 4 * VW - 1) / (4 * VW) * (4 * VW) + (L->kw - 1) * L->dw + 1);
-    const size_t padn = (size_t)L->cin * ((rows - 1) + (L->kh - 1) * L->dh + 1) * padw;
-    const long ntasks = nrb;
+    for (int ci = 0; ci < L->cin; ci++)
+        for (int j = 0; j < g->nin; j++) {
+            float *r = pad + ((size_t)ci * g->nin + j) * g->padw;
+            int iy = oy0 - L->ph + j;
+            if (iy < 0 || iy >= h) {
+                memset(r, 0, g->padw * sizeof *r);
+                continue;
+            }
+            memset(r, 0, (size_t)L->pw * sizeof *r);
+            memcpy(r + L->pw, planes[ci] + (size_t)iy * w, (size_t)w * sizeof *r);
+            memset(r + L->pw + w, 0, (g->padw - (size_t)L->pw - (size_t)w) * sizeof *r);
+        }
+}
+
+void cnn_conv_direct(const cnn_layer *L, const float *const *planes, int h, int w, float *out, int oh, int ow,
+                     cnn_work *work)
+{
+    const rows_fn rows_impl = pick_rows();
+    direct_geom g = {L->cin, L->kh, L->kw, L->dh, L->dw, L->relu, 0, 0, (size_t)oh * ow};
+    g.nin = (ROWS - 1) + (L->kh - 1) * L->dh + 1;
+    /* a pad row covers every vector a block reads, rounded up to whole
+     * vectors of the widest ISA so rows stay 64-byte apart */
+    g.padw = (size_t)((ow + PADV - 1) / PADV * PADV + (L->kw - 1) * L->dw + PADV - 1) / PADV * PADV;
+    if (g.padw < (size_t)(L->pw + w)) g.padw = (size_t)(L->pw + w + PADV - 1) / PADV * PADV;
+    const size_t padn = (size_t)L->cin * g.nin * g.padw;
+    const long ntasks = (oh + ROWS - 1) / ROWS;
 #pragma omp parallel if (ntasks > 1 && !omp_in_parallel())
     {
-        float *pad = malloc(padn * sizeof *pad);
+        float *pad = cnn_work_get(work, padn + PADV);
+        /* 64-byte aligned rows */
+        if (pad) pad += (PADV - ((uintptr_t)pad / sizeof *pad) % PADV) % PADV;
 #pragma omp for schedule(dynamic, 1)
         for (long t = 0; t < ntasks; t++) {
-            int r0 = (int)t * rows, r1 = r0 + rows < oh ? r0 + rows : oh;
-            if (pad) direct_rows(L, planes, h, w, out, oh, ow, r0, r1, pad, padw);
+            int r0 = (int)t * ROWS, r1 = r0 + ROWS < oh ? r0 + ROWS : oh;
+            if (!pad) continue; /* work->failed is set: the caller reports it */
+            fill_pad(L, &g, planes, h, w, r0, pad);
+            rows_impl(&g, L->wpack, L->bias, L->cout, pad, r0, r1, out, ow);
         }
-        free(pad);
     }
 }
