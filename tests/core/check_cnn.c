@@ -146,6 +146,111 @@ START_TEST(test_conv_sweep)
 }
 END_TEST
 
+/* The direct kernels of every instruction set this CPU has, on shapes that
+ * reach their full register blocks (rows of 40..110 pixels, 5..40 output
+ * channels: whole and partial 16-channel blocks) and their tails, against
+ * the definition; ReLU fused or not. */
+START_TEST(test_direct_isas)
+{
+    uint64_t seed = 11;
+    tl_error e;
+    cnn_work *work = cnn_work_new(&e);
+    for (int isa = CNN_ISA_SSE2; isa <= CNN_ISA_AVX512; isa++) {
+        if (cnn_direct_set_isa(isa)) continue; /* not on this CPU */
+        for (int trial = 0; trial < 12; trial++) {
+            int cin = 1 + (int)(tl_test_rand(&seed) % 20), cout = 5 + (int)(tl_test_rand(&seed) % 36);
+            int k = 1 + (int)(tl_test_rand(&seed) % 3), p = (int)(tl_test_rand(&seed) % 2), d = 1 + (int)(tl_test_rand(&seed) % 2);
+            int h = 3 + (int)(tl_test_rand(&seed) % 18), w = 40 + (int)(tl_test_rand(&seed) % 71);
+            if (trial % 4 == 0) cout = 1 + (int)(tl_test_rand(&seed) % 4); /* a head */
+            cnn_layer L = layer(CNN_CONV, cin, cout, k, 1, p, d);
+            int oh = cnn_conv_out(h, k, 1, p, d), ow = cnn_conv_out(w, k, 1, p, d);
+            size_t nw = (size_t)cout * cin * k * k, no = (size_t)cout * oh * ow;
+            float *wt = malloc(nw * 4), *b = malloc((size_t)cout * 4), *in = malloc((size_t)cin * h * w * 4);
+            float *o = malloc(no * 4), *r = malloc(no * 4);
+            for (size_t i = 0; i < nw; i++) wt[i] = (float)(tl_test_uniform(&seed) - 0.5);
+            for (int i = 0; i < cout; i++) b[i] = (float)(tl_test_uniform(&seed) - 0.5);
+            for (int i = 0; i < cin * h * w; i++) in[i] = (float)(tl_test_uniform(&seed) - 0.5);
+            L.weight = wt;
+            L.bias = trial % 2 ? b : NULL;
+            L.relu = trial % 3 == 1;
+            ck_assert(cnn_direct_ok(&L));
+            ck_assert_int_eq(cnn_direct_pack(&L), 0);
+            const float *planes[20];
+            for (int c = 0; c < cin; c++) planes[c] = in + (size_t)c * h * w;
+            cnn_conv2d(&L, planes, 1, h, w, o, oh, ow, work);
+            naive_conv(&L, wt, L.bias, in, h, w, r, oh, ow);
+            if (L.relu)
+                for (size_t i = 0; i < no; i++) r[i] = r[i] > 0 ? r[i] : 0;
+            ck_floats(o, r, no, 2e-5);
+            free(L.wpack);
+            free(wt); free(b); free(in); free(o); free(r);
+        }
+        /* transposed conv k2 s2 (the U-Net's up), against its definition:
+         * out(co, 2y + ky, 2x + kx) = b(co) + sum_ci W(ci, co, ky, kx) in(ci, y, x) */
+        for (int trial = 0; trial < 8; trial++) {
+            int cin = 1 + (int)(tl_test_rand(&seed) % 20), cout = 1 + (int)(tl_test_rand(&seed) % 20);
+            int h = 1 + (int)(tl_test_rand(&seed) % 12), w = 1 + (int)(tl_test_rand(&seed) % 70);
+            cnn_layer L = layer(CNN_CONVT, cin, cout, 2, 2, 0, 1);
+            size_t nw = (size_t)cout * 4 * cin, no = (size_t)cout * 4 * h * w;
+            float *wt = malloc(nw * 4), *b = malloc((size_t)cout * 4), *in = malloc((size_t)cin * h * w * 4);
+            float *o = malloc(no * 4), *r = malloc(no * 4);
+            for (size_t i = 0; i < nw; i++) wt[i] = (float)(tl_test_uniform(&seed) - 0.5);
+            for (int i = 0; i < cout; i++) b[i] = (float)(tl_test_uniform(&seed) - 0.5);
+            for (int i = 0; i < cin * h * w; i++) in[i] = (float)(tl_test_uniform(&seed) - 0.5);
+            L.weight = wt; /* (cout*kh*kw, cin) */
+            L.bias = trial % 2 ? b : NULL;
+            L.relu = trial % 3 == 1;
+            ck_assert(cnn_direct_ok(&L));
+            ck_assert_int_eq(cnn_direct_pack(&L), 0);
+            cnn_convt2d(&L, in, h, w, o, 2 * h, 2 * w, NULL, work);
+            for (int co = 0; co < cout; co++)
+                for (int y = 0; y < 2 * h; y++)
+                    for (int x = 0; x < 2 * w; x++) {
+                        double sum = L.bias ? b[co] : 0;
+                        for (int ci = 0; ci < cin; ci++)
+                            sum += (double)wt[((size_t)(co * 2 + y % 2) * 2 + x % 2) * cin + ci] *
+                                   in[((size_t)ci * h + y / 2) * w + x / 2];
+                        r[((size_t)co * 2 * h + y) * 2 * w + x] = L.relu && sum < 0 ? 0 : (float)sum;
+                    }
+            ck_floats(o, r, no, 2e-5);
+            free(L.wpack);
+            free(wt); free(b); free(in); free(o); free(r);
+        }
+    }
+    cnn_direct_set_isa(CNN_ISA_AUTO);
+    cnn_work_free(work);
+}
+END_TEST
+
+/* The vectorised 2x2 max-pool against its definition, NaN propagated like
+ * PyTorch, on rows with whole vectors and a tail. */
+START_TEST(test_maxpool_2x2_vector)
+{
+    uint64_t seed = 5;
+    const int c = 3, h = 6, w = 23, oh = 3, ow = 11;
+    float in[3 * 6 * 23], out[3 * 3 * 11];
+    for (int i = 0; i < c * h * w; i++) in[i] = (float)(tl_test_uniform(&seed) - 0.5);
+    in[1] = NAN;           /* output (0, 0, 0) */
+    in[23 * 3 + 9] = NAN;  /* output (0, 1, 4): second input row of the window */
+    in[138 + 20] = NAN;    /* output (1, 0, 10): the tail */
+    cnn_layer L = layer(CNN_MAXPOOL, c, c, 2, 2, 0, 1);
+    cnn_maxpool(&L, in, c, h, w, out, oh, ow);
+    for (int ch = 0; ch < c; ch++)
+        for (int y = 0; y < oh; y++)
+            for (int x = 0; x < ow; x++) {
+                const float *p = in + ((size_t)ch * h + 2 * y) * w + 2 * x;
+                float m = p[0];
+                int nan = isnan(p[0]) || isnan(p[1]) || isnan(p[w]) || isnan(p[w + 1]);
+                m = p[1] > m ? p[1] : m;
+                m = p[w] > m ? p[w] : m;
+                m = p[w + 1] > m ? p[w + 1] : m;
+                float o = out[((size_t)ch * oh + y) * ow + x];
+                if (nan) ck_assert_msg(isnan(o), "(%d, %d, %d) should be NaN", ch, y, x);
+                else ck_assert_float_eq(o, m);
+            }
+}
+END_TEST
+
 START_TEST(test_convt_hand)
 {
     /* 1x1 -> 1 channel, k2 s2: each input pixel paints a 2x2 block of x * w + b */
@@ -154,7 +259,7 @@ START_TEST(test_convt_hand)
     L.weight = w; /* (cout*kh*kw, cin) with cin = 1 is the kernel itself */
     L.bias = b;
     ck_assert_int_eq(cnn_convt_out(2, 2, 2, 0, 1, 0), 4);
-    cnn_convt2d(&L, in, 2, 2, out, 4, 4, col);
+    cnn_convt2d(&L, in, 2, 2, out, 4, 4, col, NULL);
     float exp[16] = {1.5f, 10.5f, 2.5f, 20.5f, 100.5f, 1000.5f, 200.5f, 2000.5f,
                      3.5f, 30.5f, 4.5f, 40.5f, 300.5f, 3000.5f, 400.5f, 4000.5f};
     ck_floats(out, exp, 16, 0);
@@ -166,7 +271,7 @@ START_TEST(test_convt_hand)
     L.oph = L.opw = 1;
     L.weight = w2;
     ck_assert_int_eq(cnn_convt_out(2, 3, 2, 1, 1, 1), 4);
-    cnn_convt2d(&L, in2, 1, 2, out2, 2, 4, col2);
+    cnn_convt2d(&L, in2, 1, 2, out2, 2, 4, col2, NULL);
     /* row 0 gets kernel row 1 (oy = 2*0 - 1 + 1): ox=0: x0*w1=2; ox=1: x0*w2 + x1*w0 = 3+2=5; ox=2: x1*w1=4; ox=3: x1*w2=6 */
     float exp2[8] = {2, 5, 4, 6, 0, 0, 0, 0};
     ck_floats(out2, exp2, 8, 0);
@@ -628,6 +733,8 @@ Suite *suite_cnn(void)
     TCase *t = tcase_create("layers");
     tcase_add_test(t, test_conv_hand);
     tcase_add_test(t, test_conv_sweep);
+    tcase_add_test(t, test_direct_isas);
+    tcase_add_test(t, test_maxpool_2x2_vector);
     tcase_add_test(t, test_convt_hand);
     tcase_add_test(t, test_pool_upsample_hand);
     tcase_add_test(t, test_pointwise_hand);

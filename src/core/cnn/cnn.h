@@ -124,8 +124,9 @@ int tl_cnn_infer(const tl_cnn *net, const tl_volume *vol, int axis, int tile, in
 /* planes[ci]: input channel ci (h x w); contiguous: planes[ci] = planes[0] + ci*h*w */
 void cnn_conv2d(const cnn_layer *L, const float *const *planes, int contiguous, int h, int w, float *out, int oh,
                 int ow, cnn_work *work);
+/* col: scratch of cout*kh*kw*h*w floats, unused (may be NULL) when L->wpack is set */
 void cnn_convt2d(const cnn_layer *L, const float *in, int h, int w, float *out, int oh, int ow,
-                 float *col);
+                 float *col, cnn_work *work);
 void cnn_maxpool(const cnn_layer *L, const float *in, int c, int h, int w, float *out, int oh, int ow);
 void cnn_upsample(const cnn_layer *L, const float *in, int c, int h, int w, float *out, int oh, int ow);
 void cnn_affine(const float *scale, const float *shift, int relu, float *x, int c, size_t hw);
@@ -134,11 +135,18 @@ void cnn_add(const float *a, const float *b, float *out, size_t n, int relu);
 void cnn_softmax(float *x, int c, size_t hw);
 
 /* Direct convolution (cnn_direct.c) for stride-1 convs with at most 128 output
- * channels; cnn_direct_pack prepares L->wpack at load. */
+ * channels and kernel = stride = 2 transposed convs; cnn_direct_pack
+ * prepares L->wpack at load. */
 int cnn_direct_ok(const cnn_layer *L);
 int cnn_direct_pack(cnn_layer *L);
 void cnn_conv_direct(const cnn_layer *L, const float *const *planes, int h, int w, float *out, int oh, int ow,
                      cnn_work *work);
+void cnn_convt_direct(const cnn_layer *L, const float *in, int h, int w, float *out, int oh, int ow, cnn_work *work);
+/* Which instruction set the direct kernels use: the best one the CPU has
+ * (CNN_ISA_AUTO, the default), or one forced by tests (-1 if the CPU
+ * lacks it). Not thread-safe: set it before running anything. */
+enum { CNN_ISA_AUTO = 0, CNN_ISA_SSE2, CNN_ISA_AVX2, CNN_ISA_AVX512 };
+int cnn_direct_set_isa(int isa);
 
 /* Output sizes as PyTorch computes them (floor division). */
 int cnn_conv_out(int n, int k, int s, int p, int d);

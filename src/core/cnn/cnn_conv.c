@@ -221,8 +221,13 @@ void cnn_conv2d(const cnn_layer *L, const float *const *planes, int contiguous, 
 /* Transposed conv: col (cout*kh*kw, h*w) = W' x in, then each output
  * channel gathers its taps in a fixed order (col2im). col is caller scratch
  * of cout*kh*kw*h*w floats. */
-void cnn_convt2d(const cnn_layer *L, const float *in, int h, int w, float *out, int oh, int ow, float *col)
+void cnn_convt2d(const cnn_layer *L, const float *in, int h, int w, float *out, int oh, int ow, float *col,
+                 cnn_work *work)
 {
+    if (L->wpack) {
+        cnn_convt_direct(L, in, h, w, out, oh, ow, work);
+        return;
+    }
     const size_t hw = (size_t)h * w, rows = (size_t)L->cout * L->kh * L->kw;
     const size_t nc = hw < 1024 ? hw : 1024;
     const long nb = (long)((hw + nc - 1) / nc);

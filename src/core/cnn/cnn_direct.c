@@ -27,28 +27,42 @@ typedef struct direct_geom {
     size_t plane; /* oh * ow */
 } direct_geom;
 
+/* A transposed conv the direct kernel runs: kernel = stride = 2, no
+ * padding, dilation or output padding (the U-Net's 2x up). */
+static int convt_k2s2(const cnn_layer *L)
+{
+    return L->kind == CNN_CONVT && L->kh == 2 && L->kw == 2 && L->sh == 2 && L->sw == 2 && L->ph == 0 &&
+           L->pw == 0 && L->dh == 1 && L->dw == 1 && L->oph == 0 && L->opw == 0;
+}
+
 int cnn_direct_ok(const cnn_layer *L)
 {
+    if (convt_k2s2(L)) return L->cout <= 128;
     return L->kind == CNN_CONV && L->sh == 1 && L->sw == 1 && (L->cout <= 128 || (size_t)L->cin * L->kh * L->kw <= 32);
 }
 
-/* Weights as (cout/CB blocks, cin, kh, kw, CB), zero for missing channels. */
+/* Weights as (rows/CB blocks, taps, CB), zero for missing rows, where a
+ * conv has rows = cout and taps (ci, ky, kx); a transposed conv rows
+ * (co, ky, kx) and taps ci (its weight is already (cout*kh*kw, cin)). */
 int cnn_direct_pack(cnn_layer *L)
 {
-    int nb = (L->cout + CB - 1) / CB;
-    size_t taps = (size_t)L->cin * L->kh * L->kw;
+    const int conv = L->kind == CNN_CONV;
+    const size_t rows = conv ? (size_t)L->cout : (size_t)L->cout * L->kh * L->kw;
+    const size_t taps = conv ? (size_t)L->cin * L->kh * L->kw : (size_t)L->cin;
+    const size_t nb = (rows + CB - 1) / CB;
     free(L->wpack);
-    L->wpack = calloc((size_t)nb * taps * CB, sizeof *L->wpack);
+    L->wpack = calloc(nb * taps * CB, sizeof *L->wpack);
     if (!L->wpack) return -1;
-    for (int co = 0; co < L->cout; co++)
-        for (size_t t = 0; t < taps; t++)
-            L->wpack[((size_t)(co / CB) * taps + t) * CB + co % CB] = L->weight[(size_t)co * taps + t];
+    for (size_t r = 0; r < rows; r++)
+        for (size_t t = 0; t < taps; t++) L->wpack[((r / CB) * taps + t) * CB + r % CB] = L->weight[r * taps + t];
     return 0;
 }
 
 #define DK_VW 16
 #define DK_C 8
 #define DK_P 3
+#define DK_LO_MASK ((vi_avx512){0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23})
+#define DK_HI_MASK ((vi_avx512){8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31})
 #define DK_TARGET __attribute__((target("avx512f,avx2,fma")))
 #define DK(name) name##_avx512
 #include "cnn_direct_kernel.inc"
@@ -56,11 +70,15 @@ int cnn_direct_pack(cnn_layer *L)
 #undef DK_C
 #undef DK_P
 #undef DK_TARGET
+#undef DK_LO_MASK
+#undef DK_HI_MASK
 #undef DK
 
 #define DK_VW 8
 #define DK_C 4
 #define DK_P 3
+#define DK_LO_MASK ((vi_avx2){0, 8, 1, 9, 2, 10, 3, 11})
+#define DK_HI_MASK ((vi_avx2){4, 12, 5, 13, 6, 14, 7, 15})
 #define DK_TARGET __attribute__((target("avx2,fma")))
 #define DK(name) name##_avx2
 #include "cnn_direct_kernel.inc"
@@ -68,11 +86,15 @@ int cnn_direct_pack(cnn_layer *L)
 #undef DK_C
 #undef DK_P
 #undef DK_TARGET
+#undef DK_LO_MASK
+#undef DK_HI_MASK
 #undef DK
 
 #define DK_VW 4
 #define DK_C 4
 #define DK_P 3
+#define DK_LO_MASK ((vi_sse2){0, 4, 1, 5})
+#define DK_HI_MASK ((vi_sse2){2, 6, 3, 7})
 #define DK_TARGET
 #define DK(name) name##_sse2
 #include "cnn_direct_kernel.inc"
@@ -80,15 +102,42 @@ int cnn_direct_pack(cnn_layer *L)
 #undef DK_C
 #undef DK_P
 #undef DK_TARGET
+#undef DK_LO_MASK
+#undef DK_HI_MASK
 #undef DK
 
 typedef void (*rows_fn)(const direct_geom *, const float *, const float *, int, const float *, int, int, float *, int);
+typedef void (*trows_fn)(int, const float *, const float *, int, const float *, size_t, int, int, int, int, float *, int,
+                         size_t, int);
+
+static int forced_isa; /* cnn_direct_set_isa, for tests */
+
+int cnn_direct_set_isa(int isa)
+{
+    if (isa == CNN_ISA_AVX512 && !__builtin_cpu_supports("avx512f")) return -1;
+    if (isa == CNN_ISA_AVX2 && !(__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))) return -1;
+    forced_isa = isa;
+    return 0;
+}
+
+static int pick_isa(void)
+{
+    if (forced_isa) return forced_isa;
+    if (__builtin_cpu_supports("avx512f")) return CNN_ISA_AVX512;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return CNN_ISA_AVX2;
+    return CNN_ISA_SSE2;
+}
 
 static rows_fn pick_rows(void)
 {
-    if (__builtin_cpu_supports("avx512f")) return rows_avx512;
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return rows_avx2;
-    return rows_sse2;
+    int isa = pick_isa();
+    return isa == CNN_ISA_AVX512 ? rows_avx512 : isa == CNN_ISA_AVX2 ? rows_avx2 : rows_sse2;
+}
+
+static trows_fn pick_trows(void)
+{
+    int isa = pick_isa();
+    return isa == CNN_ISA_AVX512 ? trows_avx512 : isa == CNN_ISA_AVX2 ? trows_avx2 : trows_sse2;
 }
 
 /* Zero-padded copies of the input rows that output rows [oy0, oy1) read:
@@ -133,6 +182,32 @@ void cnn_conv_direct(const cnn_layer *L, const float *const *planes, int h, int 
             if (!pad) continue; /* work->failed is set: the caller reports it */
             fill_pad(L, &g, planes, h, w, r0, pad);
             rows_impl(&g, L->wpack, L->bias, L->cout, pad, r0, r1, out, ow);
+        }
+    }
+}
+
+void cnn_convt_direct(const cnn_layer *L, const float *in, int h, int w, float *out, int oh, int ow, cnn_work *work)
+{
+    const trows_fn trows_impl = pick_trows();
+    /* each input row, zero-padded to whole vectors, ROWS rows per task */
+    const size_t padw = (size_t)(w + PADV - 1) / PADV * PADV, padn = (size_t)L->cin * ROWS * padw;
+    const long ntasks = (h + ROWS - 1) / ROWS;
+#pragma omp parallel if (ntasks > 1 && !omp_in_parallel())
+    {
+        float *pad = cnn_work_get(work, padn + PADV);
+        if (pad) pad += (PADV - ((uintptr_t)pad / sizeof *pad) % PADV) % PADV;
+#pragma omp for schedule(dynamic, 1)
+        for (long t = 0; t < ntasks; t++) {
+            int r0 = (int)t * ROWS, r1 = r0 + ROWS < h ? r0 + ROWS : h;
+            if (!pad) continue; /* work->failed is set: the caller reports it */
+            for (int ci = 0; ci < L->cin; ci++)
+                for (int j = 0; j < r1 - r0; j++) {
+                    float *r = pad + ((size_t)ci * ROWS + j) * padw;
+                    memcpy(r, in + ((size_t)ci * h + r0 + j) * w, (size_t)w * sizeof *r);
+                    memset(r + w, 0, (padw - (size_t)w) * sizeof *r);
+                }
+            trows_impl(L->cin, L->wpack, L->bias, L->cout, pad, padw, ROWS, r0, r1, w, out, ow, (size_t)oh * ow,
+                       L->relu);
         }
     }
 }

@@ -118,9 +118,11 @@ int tl_cnn_forward(const tl_cnn *net, const float *input, int h, int w, float **
             }
             break;
         case CNN_CONVT: {
-            col = cnn_work_alloc(work, (size_t)L->cout * L->kh * L->kw * H[t] * W[t]);
-            if (!col) { tl_err(err, "cnn: out of memory for layer %s", L->id); goto done; }
-            cnn_convt2d(L, a, H[t], W[t], o, y, x, col);
+            if (!L->wpack) { /* the direct kernel needs no col matrix */
+                col = cnn_work_alloc(work, (size_t)L->cout * L->kh * L->kw * H[t] * W[t]);
+                if (!col) { tl_err(err, "cnn: out of memory for layer %s", L->id); goto done; }
+            }
+            cnn_convt2d(L, a, H[t], W[t], o, y, x, col, work);
             cnn_work_release(work, col);
             col = NULL;
             break;
