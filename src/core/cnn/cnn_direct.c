@@ -16,7 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CB 16   /* output channels per packed weight block */
+#define CB 8    /* output channels per packed weight block: one AVX-512 register
+                   block, so its weights are read contiguously (half the lines of 16) */
 #define ROWS 8  /* output rows per task */
 #define PADV 16 /* pad rows are cut in whole vectors of the widest ISA */
 
