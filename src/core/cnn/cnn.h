@@ -134,9 +134,8 @@ void cnn_relu(float *x, size_t n);
 void cnn_add(const float *a, const float *b, float *out, size_t n, int relu);
 void cnn_softmax(float *x, int c, size_t hw);
 
-/* Direct convolution (cnn_direct.c) for stride-1 convs with at most 128 output
- * channels and kernel = stride = 2 transposed convs; cnn_direct_pack
- * prepares L->wpack at load. */
+/* Direct convolution (cnn_direct.c) for stride-1 convs and kernel = stride
+ * = 2 transposed convs; cnn_direct_pack prepares L->wpack at load. */
 int cnn_direct_ok(const cnn_layer *L);
 int cnn_direct_pack(cnn_layer *L);
 void cnn_conv_direct(const cnn_layer *L, const float *const *planes, int h, int w, float *out, int oh, int ow,

@@ -38,8 +38,8 @@ static int convt_k2s2(const cnn_layer *L)
 
 int cnn_direct_ok(const cnn_layer *L)
 {
-    if (convt_k2s2(L)) return L->cout <= 128;
-    return L->kind == CNN_CONV && L->sh == 1 && L->sw == 1 && (L->cout <= 128 || (size_t)L->cin * L->kh * L->kw <= 32);
+    if (convt_k2s2(L)) return 1;
+    return L->kind == CNN_CONV && L->sh == 1 && L->sw == 1;
 }
 
 /* Weights as (rows/CB blocks, taps, CB), zero for missing rows, where a
@@ -107,7 +107,8 @@ int cnn_direct_pack(cnn_layer *L)
 #undef DK_HI_MASK
 #undef DK
 
-typedef void (*rows_fn)(const direct_geom *, const float *, const float *, int, const float *, int, int, float *, int);
+typedef void (*rows_fn)(const direct_geom *, const float *, const float *, int, int, const float *, int, int, float *,
+                        int);
 typedef void (*trows_fn)(int, const float *, const float *, int, const float *, size_t, int, int, int, int, float *, int,
                          size_t, int);
 
@@ -165,13 +166,20 @@ void cnn_conv_direct(const cnn_layer *L, const float *const *planes, int h, int 
 {
     const rows_fn rows_impl = pick_rows();
     direct_geom g = {L->cin, L->kh, L->kw, L->dh, L->dw, L->relu, 0, 0, (size_t)oh * ow};
-    g.nin = (ROWS - 1) + (L->kh - 1) * L->dh + 1;
+    const int rows = ROWS;
+    g.nin = (rows - 1) + (L->kh - 1) * L->dh + 1;
     /* a pad row covers every vector a block reads, rounded up to whole
      * vectors of the widest ISA so rows stay 64-byte apart */
     g.padw = (size_t)((ow + PADV - 1) / PADV * PADV + (L->kw - 1) * L->dw + PADV - 1) / PADV * PADV;
     if (g.padw < (size_t)(L->pw + w)) g.padw = (size_t)(L->pw + w + PADV - 1) / PADV * PADV;
     const size_t padn = (size_t)L->cin * g.nin * g.padw;
-    const long ntasks = (oh + ROWS - 1) / ROWS;
+    /* tasks: blocks of ROWS output rows; when there are fewer than 8 of
+     * them (deep layers), also groups of output channels, so that 2-8
+     * threads share the work. The cut depends only on the layer's shape. */
+    const int nrt = (oh + rows - 1) / rows, nblk = (L->cout + CB - 1) / CB;
+    int ngroups = nrt >= 8 ? 1 : (8 + nrt - 1) / nrt;
+    if (ngroups > nblk) ngroups = nblk;
+    const long ntasks = (long)nrt * ngroups;
 #pragma omp parallel if (ntasks > 1 && !omp_in_parallel())
     {
         float *pad = cnn_work_get(work, padn + PADV);
@@ -179,10 +187,12 @@ void cnn_conv_direct(const cnn_layer *L, const float *const *planes, int h, int 
         if (pad) pad += (PADV - ((uintptr_t)pad / sizeof *pad) % PADV) % PADV;
 #pragma omp for schedule(dynamic, 1)
         for (long t = 0; t < ntasks; t++) {
-            int r0 = (int)t * ROWS, r1 = r0 + ROWS < oh ? r0 + ROWS : oh;
+            int r0 = (int)(t / ngroups) * rows, r1 = r0 + rows < oh ? r0 + rows : oh, gi = (int)(t % ngroups);
+            int cb0 = gi * nblk / ngroups * CB, cb1 = (gi + 1) * nblk / ngroups * CB;
+            if (cb1 > L->cout) cb1 = L->cout;
             if (!pad) continue; /* work->failed is set: the caller reports it */
             fill_pad(L, &g, planes, h, w, r0, pad);
-            rows_impl(&g, L->wpack, L->bias, L->cout, pad, r0, r1, out, ow);
+            rows_impl(&g, L->wpack, L->bias, cb0, cb1, pad, r0, r1, out, ow);
         }
     }
 }
