@@ -38,7 +38,7 @@ static void conv(const cnn_layer *L, const float *in, int h, int w, float *out, 
     const float *planes[16];
     for (int c = 0; c < L->cin; c++) planes[c] = in + (size_t)c * h * w;
     cnn_conv2d(L, planes, 1, h, w, out, oh, ow, work);
-    if (L->sh == 1 && L->sw == 1) {
+    if (cnn_direct_ok(L)) {
         cnn_layer D = *L;
         ck_assert_int_eq(cnn_direct_pack(&D), 0);
         float *o2 = malloc((size_t)L->cout * oh * ow * sizeof *o2);
@@ -148,8 +148,8 @@ END_TEST
 
 /* The direct kernels of every instruction set this CPU has, on shapes that
  * reach their full register blocks (rows of 40..110 pixels, 5..40 output
- * channels: whole and partial 16-channel blocks) and their tails, against
- * the definition; ReLU fused or not. */
+ * channels: whole and partial 8-channel blocks) and their tails, strides 1
+ * and 2, against the definition; ReLU fused or not. */
 START_TEST(test_direct_isas)
 {
     uint64_t seed = 11;
@@ -161,9 +161,13 @@ START_TEST(test_direct_isas)
             int cin = 1 + (int)(tl_test_rand(&seed) % 20), cout = 5 + (int)(tl_test_rand(&seed) % 36);
             int k = 1 + (int)(tl_test_rand(&seed) % 3), p = (int)(tl_test_rand(&seed) % 2), d = 1 + (int)(tl_test_rand(&seed) % 2);
             int h = 3 + (int)(tl_test_rand(&seed) % 18), w = 40 + (int)(tl_test_rand(&seed) % 71);
+            int st = trial % 3 == 2 ? 2 : 1;
             if (trial % 4 == 0) cout = 1 + (int)(tl_test_rand(&seed) % 4); /* a head */
-            cnn_layer L = layer(CNN_CONV, cin, cout, k, 1, p, d);
-            int oh = cnn_conv_out(h, k, 1, p, d), ow = cnn_conv_out(w, k, 1, p, d);
+            if (st == 2 && k == 1) k = 3; /* strided 1x1 convs go through the GEMM */
+            if (trial == 5) k = 7, p = 3, st = 2, d = 1; /* ResNet's stem */
+            cnn_layer L = layer(CNN_CONV, cin, cout, k, st, p, d);
+            int oh = cnn_conv_out(h, k, st, p, d), ow = cnn_conv_out(w, k, st, p, d);
+            if (oh < 1 || ow < 1) continue;
             size_t nw = (size_t)cout * cin * k * k, no = (size_t)cout * oh * ow;
             float *wt = malloc(nw * 4), *b = malloc((size_t)cout * 4), *in = malloc((size_t)cin * h * w * 4);
             float *o = malloc(no * 4), *r = malloc(no * 4);
@@ -222,32 +226,42 @@ START_TEST(test_direct_isas)
 }
 END_TEST
 
-/* The vectorised 2x2 max-pool against its definition, NaN propagated like
- * PyTorch, on rows with whole vectors and a tail. */
-START_TEST(test_maxpool_2x2_vector)
+/* The vectorised max-pools (the U-Net's 2x2, ResNet's 3x3 stride 2
+ * padding 1) against the definition, NaN propagated like PyTorch, on even
+ * and odd sizes (whole vectors and tails). */
+START_TEST(test_maxpool_vector)
 {
     uint64_t seed = 5;
-    const int c = 3, h = 6, w = 23, oh = 3, ow = 11;
-    float in[3 * 6 * 23], out[3 * 3 * 11];
-    for (int i = 0; i < c * h * w; i++) in[i] = (float)(tl_test_uniform(&seed) - 0.5);
-    in[1] = NAN;           /* output (0, 0, 0) */
-    in[23 * 3 + 9] = NAN;  /* output (0, 1, 4): second input row of the window */
-    in[138 + 20] = NAN;    /* output (1, 0, 10): the tail */
-    cnn_layer L = layer(CNN_MAXPOOL, c, c, 2, 2, 0, 1);
-    cnn_maxpool(&L, in, c, h, w, out, oh, ow);
-    for (int ch = 0; ch < c; ch++)
-        for (int y = 0; y < oh; y++)
-            for (int x = 0; x < ow; x++) {
-                const float *p = in + ((size_t)ch * h + 2 * y) * w + 2 * x;
-                float m = p[0];
-                int nan = isnan(p[0]) || isnan(p[1]) || isnan(p[w]) || isnan(p[w + 1]);
-                m = p[1] > m ? p[1] : m;
-                m = p[w] > m ? p[w] : m;
-                m = p[w + 1] > m ? p[w + 1] : m;
-                float o = out[((size_t)ch * oh + y) * ow + x];
-                if (nan) ck_assert_msg(isnan(o), "(%d, %d, %d) should be NaN", ch, y, x);
-                else ck_assert_float_eq(o, m);
-            }
+    const int c = 3;
+    float in[3 * 19 * 23], out[3 * 10 * 12];
+    for (int shape = 0; shape < 4; shape++) {
+        const int k = shape < 2 ? 2 : 3, s = 2, p = k == 3 ? 1 : 0;
+        const int h = shape % 2 ? 19 : 6, w = shape % 2 ? 23 : 18;
+        const int oh = cnn_conv_out(h, k, s, p, 1), ow = cnn_conv_out(w, k, s, p, 1);
+        for (int i = 0; i < c * h * w; i++) in[i] = (float)(tl_test_uniform(&seed) - 0.5);
+        in[1] = NAN;                    /* the first window */
+        in[w * 3 + 9] = NAN;            /* an odd row */
+        in[h * w + 2 * w - 1] = NAN;    /* the tail of a row */
+        cnn_layer L = layer(CNN_MAXPOOL, c, c, k, s, p, 1);
+        cnn_maxpool(&L, in, c, h, w, out, oh, ow);
+        for (int ch = 0; ch < c; ch++)
+            for (int y = 0; y < oh; y++)
+                for (int x = 0; x < ow; x++) {
+                    float m = -INFINITY;
+                    int nan = 0;
+                    for (int ky = 0; ky < k; ky++)
+                        for (int kx = 0; kx < k; kx++) {
+                            int iy = y * s - p + ky, ix = x * s - p + kx;
+                            if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+                            float v = in[((size_t)ch * h + iy) * w + ix];
+                            nan |= isnan(v);
+                            m = v > m ? v : m;
+                        }
+                    float o = out[((size_t)ch * oh + y) * ow + x];
+                    if (nan) ck_assert_msg(isnan(o), "k%d %dx%d: (%d, %d, %d) should be NaN", k, h, w, ch, y, x);
+                    else ck_assert_msg(o == m, "k%d %dx%d: (%d, %d, %d) is %g, not %g", k, h, w, ch, y, x, o, m);
+                }
+    }
 }
 END_TEST
 
@@ -734,7 +748,7 @@ Suite *suite_cnn(void)
     tcase_add_test(t, test_conv_hand);
     tcase_add_test(t, test_conv_sweep);
     tcase_add_test(t, test_direct_isas);
-    tcase_add_test(t, test_maxpool_2x2_vector);
+    tcase_add_test(t, test_maxpool_vector);
     tcase_add_test(t, test_convt_hand);
     tcase_add_test(t, test_pool_upsample_hand);
     tcase_add_test(t, test_pointwise_hand);

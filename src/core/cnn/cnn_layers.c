@@ -7,6 +7,7 @@
 
 #include <math.h>
 #include <omp.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* 4 lanes of float (one SSE register, any x86-64): the 2x2 pool is
@@ -24,53 +25,104 @@ static inline pv nanmax(pv m, pv v)
     return (pv)(((pvi)v & take) | ((pvi)m & ~take));
 }
 
+static inline float nanmax1(float m, float v) { return v > m || isnan(v) ? v : m; }
+
+/* ResNet's 3x3 stride-2 pool with padding 1: the max over the window's
+ * rows first (v[1 + x], -inf for the padding columns x = -1 and x >= w),
+ * then over columns 2ox - 1, 2ox, 2ox + 1 with even/odd lane shuffles.
+ * v: scratch of w + 4 floats. */
+static void pool_k3s2p1(const float *src, int h, int w, float *dst, int oh, int ow, float *v)
+{
+    for (int oy = 0; oy < oh; oy++) {
+        int y0 = 2 * oy - 1 < 0 ? 0 : 2 * oy - 1, y1 = 2 * oy + 1 < h ? 2 * oy + 1 : h - 1;
+        memcpy(v + 1, src + (size_t)y0 * w, (size_t)w * sizeof *v);
+        for (int y = y0 + 1; y <= y1; y++) {
+            const float *r = src + (size_t)y * w;
+            int x = 0;
+            for (; x + PV <= w; x += PV) {
+                pv a, b;
+                memcpy(&a, v + 1 + x, sizeof a);
+                memcpy(&b, r + x, sizeof b);
+                a = nanmax(a, b);
+                memcpy(v + 1 + x, &a, sizeof a);
+            }
+            for (; x < w; x++) v[1 + x] = nanmax1(v[1 + x], r[x]);
+        }
+        v[0] = v[w + 1] = v[w + 2] = v[w + 3] = -INFINITY;
+        float *o = dst + (size_t)oy * ow;
+        int ox = 0;
+        for (; ox + PV <= ow; ox += PV) {
+            pv a0, a1, b0, b1;
+            memcpy(&a0, v + 1 + 2 * ox, sizeof a0); /* columns 2ox .. */
+            memcpy(&a1, v + 1 + 2 * ox + PV, sizeof a1);
+            memcpy(&b0, v + 2 * ox, sizeof b0);     /* columns 2ox - 1 .. */
+            memcpy(&b1, v + 2 * ox + PV, sizeof b1);
+            pv m = nanmax(nanmax(__builtin_shuffle(b0, b1, PV_EVEN), __builtin_shuffle(a0, a1, PV_EVEN)),
+                          __builtin_shuffle(a0, a1, PV_ODD));
+            memcpy(o + ox, &m, sizeof m);
+        }
+        for (; ox < ow; ox++) o[ox] = nanmax1(nanmax1(v[2 * ox], v[2 * ox + 1]), v[2 * ox + 2]);
+    }
+}
+
 void cnn_maxpool(const cnn_layer *L, const float *in, int c, int h, int w, float *out, int oh, int ow)
 {
-#pragma omp parallel for schedule(static) if (c > 1 && !omp_in_parallel())
-    for (int ch = 0; ch < c; ch++) {
-        const float *src = in + (size_t)ch * h * w;
-        float *dst = out + (size_t)ch * oh * ow;
-        if (L->kh == 2 && L->kw == 2 && L->sh == 2 && L->sw == 2 && L->ph == 0 && L->pw == 0 && L->dh == 1 &&
-            L->dw == 1) { /* the U-Net's 2x2 pool: no bounds to check, same comparisons */
-            for (int oy = 0; oy < oh; oy++) {
-                const float *r0 = src + (size_t)(2 * oy) * w, *r1 = r0 + w;
-                float *o = dst + (size_t)oy * ow;
-                int ox = 0;
-                for (; ox + PV <= ow; ox += PV) { /* PV outputs from 2 x 2PV inputs */
-                    pv a0, a1, b0, b1;
-                    memcpy(&a0, r0 + 2 * ox, sizeof a0);
-                    memcpy(&a1, r0 + 2 * ox + PV, sizeof a1);
-                    memcpy(&b0, r1 + 2 * ox, sizeof b0);
-                    memcpy(&b1, r1 + 2 * ox + PV, sizeof b1);
-                    pv lo = nanmax(a0, b0), hi = nanmax(a1, b1);
-                    pv m = nanmax(__builtin_shuffle(lo, hi, PV_EVEN), __builtin_shuffle(lo, hi, PV_ODD));
-                    memcpy(o + ox, &m, sizeof m);
-                }
-                for (; ox < ow; ox++) {
-                    float m = r0[2 * ox], v;
-                    v = r0[2 * ox + 1]; if (v > m || isnan(v)) m = v;
-                    v = r1[2 * ox]; if (v > m || isnan(v)) m = v;
-                    v = r1[2 * ox + 1]; if (v > m || isnan(v)) m = v;
-                    o[ox] = m;
-                }
+    const int k3s2p1 = L->kh == 3 && L->kw == 3 && L->sh == 2 && L->sw == 2 && L->ph == 1 && L->pw == 1 &&
+                       L->dh == 1 && L->dw == 1 && h >= 2 && w >= 2;
+#pragma omp parallel if (c > 1 && !omp_in_parallel())
+    {
+        float *vrow = k3s2p1 ? malloc(((size_t)w + 4) * sizeof *vrow) : NULL; /* NULL: the general path */
+#pragma omp for schedule(static)
+        for (int ch = 0; ch < c; ch++) {
+            const float *src = in + (size_t)ch * h * w;
+            float *dst = out + (size_t)ch * oh * ow;
+            if (vrow) {
+                pool_k3s2p1(src, h, w, dst, oh, ow, vrow);
+                continue;
             }
-            continue;
-        }
-        for (int oy = 0; oy < oh; oy++)
-            for (int ox = 0; ox < ow; ox++) {
-                float m = -INFINITY;
-                for (int ky = 0; ky < L->kh; ky++) {
-                    int iy = oy * L->sh - L->ph + ky * L->dh;
-                    if (iy < 0 || iy >= h) continue;
-                    for (int kx = 0; kx < L->kw; kx++) {
-                        int ix = ox * L->sw - L->pw + kx * L->dw;
-                        if (ix < 0 || ix >= w) continue;
-                        float v = src[(size_t)iy * w + ix];
-                        if (v > m || isnan(v)) m = v;
+            if (L->kh == 2 && L->kw == 2 && L->sh == 2 && L->sw == 2 && L->ph == 0 && L->pw == 0 && L->dh == 1 &&
+                L->dw == 1) { /* the U-Net's 2x2 pool: no bounds to check, same comparisons */
+                for (int oy = 0; oy < oh; oy++) {
+                    const float *r0 = src + (size_t)(2 * oy) * w, *r1 = r0 + w;
+                    float *o = dst + (size_t)oy * ow;
+                    int ox = 0;
+                    for (; ox + PV <= ow; ox += PV) { /* PV outputs from 2 x 2PV inputs */
+                        pv a0, a1, b0, b1;
+                        memcpy(&a0, r0 + 2 * ox, sizeof a0);
+                        memcpy(&a1, r0 + 2 * ox + PV, sizeof a1);
+                        memcpy(&b0, r1 + 2 * ox, sizeof b0);
+                        memcpy(&b1, r1 + 2 * ox + PV, sizeof b1);
+                        pv lo = nanmax(a0, b0), hi = nanmax(a1, b1);
+                        pv m = nanmax(__builtin_shuffle(lo, hi, PV_EVEN), __builtin_shuffle(lo, hi, PV_ODD));
+                        memcpy(o + ox, &m, sizeof m);
+                    }
+                    for (; ox < ow; ox++) {
+                        float m = r0[2 * ox], v;
+                        v = r0[2 * ox + 1]; if (v > m || isnan(v)) m = v;
+                        v = r1[2 * ox]; if (v > m || isnan(v)) m = v;
+                        v = r1[2 * ox + 1]; if (v > m || isnan(v)) m = v;
+                        o[ox] = m;
                     }
                 }
-                dst[(size_t)oy * ow + ox] = m;
+                continue;
             }
+            for (int oy = 0; oy < oh; oy++)
+                for (int ox = 0; ox < ow; ox++) {
+                    float m = -INFINITY;
+                    for (int ky = 0; ky < L->kh; ky++) {
+                        int iy = oy * L->sh - L->ph + ky * L->dh;
+                        if (iy < 0 || iy >= h) continue;
+                        for (int kx = 0; kx < L->kw; kx++) {
+                            int ix = ox * L->sw - L->pw + kx * L->dw;
+                            if (ix < 0 || ix >= w) continue;
+                            float v = src[(size_t)iy * w + ix];
+                            if (v > m || isnan(v)) m = v;
+                        }
+                    }
+                    dst[(size_t)oy * ow + ox] = m;
+                }
+        }
+        free(vrow);
     }
 }
 
