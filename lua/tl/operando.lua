@@ -63,9 +63,14 @@ function O.analyse_electrode(recon_path, electrode, band, opts)
   local raw = tl.load(recon_path, { dataset = "/volume", z = band })
   -- Smoothing in (y, x) only: interfaces lie across z, so their z position
   -- and the void heights stay sharp while the per-voxel noise drops
-  -- (docs/segmentation.md, "On reconstructed scans").
+  -- (docs/segmentation.md, "On reconstructed scans"). Only columns of the
+  -- cell (those reaching the collector) are averaged, so the rim keeps its
+  -- level instead of taking in the air around the cell.
   local vol = raw
-  if (opts.smooth_um or 0) > 0 then vol = tl.gaussian(raw, { sigma_um = opts.smooth_um, sigma_z_um = 0 }) end
+  if (opts.smooth_um or 0) > 0 then
+    local cell = raw:zproject { stat = "max" }:ge(tl.propose_thresholds(raw).steel_min)
+    vol = tl.gaussian(raw, { sigma_um = opts.smooth_um, sigma_z_um = 0, mask = cell })
+  end
   local th = opts.thresholds and opts.thresholds[electrode] or tl.propose_thresholds(vol, { k_void = opts.k_void })
   local li = tl.threshold_columns(vol, { electrode = electrode, li_max = th.li_max, sse_min = th.sse_min,
     steel_min = th.steel_min, window = opts.window })
@@ -78,8 +83,10 @@ function O.analyse_electrode(recon_path, electrode, band, opts)
   local contact = tl.contact_map(vol, li.li, { electrode = electrode, void_max = th.void_max, depth = opts.depth,
     j_nominal = opts.j_nominal, nominal_mm2 = cell_mm2 > 0 and cell_mm2 or nil })
   local regions = tl.regions(contact.contact, { size_mm2 = opts.region_mm2 })
-  -- threshold_columns keeps edge voids inside the Li run; the lithium itself is the rest
-  local li_thickness = li.thickness_um - voids.height_um
+  -- Li thickness to a fraction of a voxel: partial volume at the collector
+  -- and at the Li's far edge (interphase, electrolyte or void), voids excluded
+  local li_thickness = tl.li_thickness(vol, li.li, voids.voids, { electrode = electrode, li_level = th.li_level,
+    steel_level = th.steel_level, void_level = th.void_level }).thickness_um
   return {
     electrode = electrode, band = band, volume = vol, raw = raw, thresholds = th,
     li = li.li, has_li = li.has_li, voids = voids.voids, contact = contact.contact,

@@ -56,16 +56,17 @@ T.case("results.h5 holds the numbers and the recipe's provenance", function()
 end)
 
 -- Measured on this dataset (docs/segmentation.md gives the figures): the
--- bounds guard against regressions; the issue's targets (1 pp, 5 %, 0.95)
--- are met on the full demo only in part, see docs/segmentation.md.
+-- bounds guard against regressions. The issue's targets are met here for
+-- the Li thickness (< 1 voxel); contact (1 pp) and the current-density
+-- correlation (0.95) are not yet, see docs/segmentation.md.
 T.case("numbers against the ground truth", function()
   local c = tl.load_results(out .. "/results.h5").truth_check
   T.ok(c.worst_contact_pp < 4.5, string.format("contact within 4.5 pp (worst %.2f)", c.worst_contact_pp))
   T.ok(c.worst_void_pct < 20, string.format("void volume within 20 %% (worst %.1f)", c.worst_void_pct))
-  T.ok(c.worst_thickness_mae_voxels < 2, string.format("Li thickness MAE < 2 voxels (worst %.2f)", c.worst_thickness_mae_voxels))
-  T.ok(c.worst_j_correlation > 0.75, string.format("current density correlation > 0.75 (worst %.3f)", c.worst_j_correlation))
-  T.ok(math.abs(c.i0_error_pct) < 15, string.format("i0 within 15 %% (%.1f)", c.i0_error_pct))
-  T.ok(math.abs(c.kappa_interphase_error_pct) < 15, string.format("κ_interphase within 15 %% (%.1f)", c.kappa_interphase_error_pct))
+  T.ok(c.worst_thickness_mae_voxels < 1, string.format("Li thickness MAE < 1 voxel (worst %.2f)", c.worst_thickness_mae_voxels))
+  T.ok(c.worst_j_correlation > 0.8, string.format("current density correlation > 0.8 (worst %.3f)", c.worst_j_correlation))
+  T.ok(math.abs(c.i0_error_pct) < 10, string.format("i0 within 10 %% (%.1f)", c.i0_error_pct))
+  T.ok(math.abs(c.kappa_interphase_error_pct) < 10, string.format("κ_interphase within 10 %% (%.1f)", c.kappa_interphase_error_pct))
 end)
 
 T.case("lewis2021_lsps on the demo files gives the quickstart's numbers", function()
