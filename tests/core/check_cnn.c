@@ -37,12 +37,12 @@ static void conv(const cnn_layer *L, const float *in, int h, int w, float *out, 
 {
     const float *planes[16];
     for (int c = 0; c < L->cin; c++) planes[c] = in + (size_t)c * h * w;
-    cnn_conv2d(L, planes, 1, h, w, out, oh, ow, work);
+    cnn_conv2d(L, planes, NULL, 1, h, w, out, oh, ow, work);
     if (cnn_direct_ok(L)) {
         cnn_layer D = *L;
         ck_assert_int_eq(cnn_direct_pack(&D), 0);
         float *o2 = malloc((size_t)L->cout * oh * ow * sizeof *o2);
-        cnn_conv2d(&D, planes, 1, h, w, o2, oh, ow, work);
+        cnn_conv2d(&D, planes, NULL, 1, h, w, o2, oh, ow, work);
         ck_floats(o2, out, (size_t)L->cout * oh * ow, 1e-5);
         free(o2);
         free(D.wpack);
@@ -181,7 +181,7 @@ START_TEST(test_direct_isas)
             ck_assert_int_eq(cnn_direct_pack(&L), 0);
             const float *planes[20];
             for (int c = 0; c < cin; c++) planes[c] = in + (size_t)c * h * w;
-            cnn_conv2d(&L, planes, 1, h, w, o, oh, ow, work);
+            cnn_conv2d(&L, planes, NULL, 1, h, w, o, oh, ow, work);
             naive_conv(&L, wt, L.bias, in, h, w, r, oh, ow);
             if (L.relu)
                 for (size_t i = 0; i < no; i++) r[i] = r[i] > 0 ? r[i] : 0;
@@ -222,6 +222,52 @@ START_TEST(test_direct_isas)
         }
     }
     cnn_direct_set_isa(CNN_ISA_AUTO);
+    cnn_work_free(work);
+}
+END_TEST
+
+/* A conv reading a virtual upsampling (some channels at half size, read
+ * through ups = 2, as cnn_infer does for a nearest upsampling concatenated
+ * with a skip) equals the conv of the materialised concat, on both the
+ * direct and the GEMM path, strides 1 and 2. */
+START_TEST(test_conv_virtual_upsample)
+{
+    uint64_t seed = 21;
+    tl_error e;
+    cnn_work *work = cnn_work_new(&e);
+    for (int trial = 0; trial < 4; trial++) {
+        const int cup = 3, cskip = 2, cin = cup + cskip, cout = 11, h = 10, w = 38 + 2 * trial;
+        const int st = trial % 2 ? 2 : 1, oh = cnn_conv_out(h, 3, st, 1, 1), ow = cnn_conv_out(w, 3, st, 1, 1);
+        float *small = malloc((size_t)cup * (h / 2) * (w / 2) * 4), *full = malloc((size_t)cin * h * w * 4);
+        float *wt = malloc((size_t)cout * cin * 9 * 4), *b = malloc((size_t)cout * 4);
+        float *ref = malloc((size_t)cout * oh * ow * 4), *o = malloc((size_t)cout * oh * ow * 4);
+        for (int i = 0; i < cup * (h / 2) * (w / 2); i++) small[i] = (float)(tl_test_uniform(&seed) - 0.5);
+        for (int i = cup * h * w; i < cin * h * w; i++) full[i] = (float)(tl_test_uniform(&seed) - 0.5);
+        for (int i = 0; i < cout * cin * 9; i++) wt[i] = (float)(tl_test_uniform(&seed) - 0.5);
+        for (int i = 0; i < cout; i++) b[i] = (float)(tl_test_uniform(&seed) - 0.5);
+        cnn_layer U = layer(CNN_UPSAMPLE, cup, cup, 1, 1, 0, 1);
+        cnn_upsample(&U, small, cup, h / 2, w / 2, full, h, w);
+        cnn_layer L = layer(CNN_CONV, cin, cout, 3, st, 1, 1);
+        L.weight = wt;
+        L.bias = b;
+        L.relu = 1;
+        const float *planes[5], *vplanes[5];
+        int ups[5];
+        for (int c = 0; c < cin; c++) {
+            planes[c] = full + (size_t)c * h * w;
+            vplanes[c] = c < cup ? small + (size_t)c * (h / 2) * (w / 2) : planes[c];
+            ups[c] = c < cup ? 2 : 1;
+        }
+        cnn_conv2d(&L, planes, NULL, 1, h, w, ref, oh, ow, work); /* GEMM, materialised */
+        cnn_conv2d(&L, vplanes, ups, 0, h, w, o, oh, ow, work);   /* GEMM, virtual */
+        ck_floats(o, ref, (size_t)cout * oh * ow, 1e-5);
+        ck_assert(cnn_direct_ok(&L));
+        ck_assert_int_eq(cnn_direct_pack(&L), 0);
+        cnn_conv2d(&L, vplanes, ups, 0, h, w, o, oh, ow, work);   /* direct, virtual */
+        ck_floats(o, ref, (size_t)cout * oh * ow, 1e-5);
+        free(L.wpack);
+        free(small); free(full); free(wt); free(b); free(ref); free(o);
+    }
     cnn_work_free(work);
 }
 END_TEST
@@ -749,6 +795,7 @@ Suite *suite_cnn(void)
     tcase_add_test(t, test_conv_sweep);
     tcase_add_test(t, test_direct_isas);
     tcase_add_test(t, test_maxpool_vector);
+    tcase_add_test(t, test_conv_virtual_upsample);
     tcase_add_test(t, test_convt_hand);
     tcase_add_test(t, test_pool_upsample_hand);
     tcase_add_test(t, test_pointwise_hand);

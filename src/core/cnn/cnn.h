@@ -47,6 +47,8 @@ typedef struct cnn_layer {
     int dead;         /* folded into another layer: produces no tensor */
     int virtual_concat; /* a concat read only by convs: never copied, the convs
                            read its inputs' channels where they are */
+    int virtual_upsample; /* a nearest upsampling read only by direct convs:
+                             never materialised, they read the small rows */
 } cnn_layer;
 
 typedef struct tl_cnn {
@@ -121,9 +123,11 @@ int tl_cnn_infer(const tl_cnn *net, const tl_volume *vol, int axis, int tile, in
                  tl_volume **labels, tl_volume **confidence, tl_error *err);
 
 /* ---- kernels (cnn_layers.c, cnn_conv.c); tensors (c, h, w) ---- */
-/* planes[ci]: input channel ci (h x w); contiguous: planes[ci] = planes[0] + ci*h*w */
-void cnn_conv2d(const cnn_layer *L, const float *const *planes, int contiguous, int h, int w, float *out, int oh,
-                int ow, cnn_work *work);
+/* planes[ci]: input channel ci (h x w); contiguous: planes[ci] = planes[0] + ci*h*w.
+ * ups (or NULL): channel ci is planes[ci] (h/s x w/s, s = ups[ci]) upsampled
+ * by s, nearest (a virtual upsampling, see cnn_infer.c). */
+void cnn_conv2d(const cnn_layer *L, const float *const *planes, const int *ups, int contiguous, int h, int w,
+                float *out, int oh, int ow, cnn_work *work);
 /* col: scratch of cout*kh*kw*h*w floats, unused (may be NULL) when L->wpack is set */
 void cnn_convt2d(const cnn_layer *L, const float *in, int h, int w, float *out, int oh, int ow,
                  float *col, cnn_work *work);
@@ -138,8 +142,8 @@ void cnn_softmax(float *x, int c, size_t hw);
  * = 2 transposed convs; cnn_direct_pack prepares L->wpack at load. */
 int cnn_direct_ok(const cnn_layer *L);
 int cnn_direct_pack(cnn_layer *L);
-void cnn_conv_direct(const cnn_layer *L, const float *const *planes, int h, int w, float *out, int oh, int ow,
-                     cnn_work *work);
+void cnn_conv_direct(const cnn_layer *L, const float *const *planes, const int *ups, int h, int w, float *out, int oh,
+                     int ow, cnn_work *work);
 void cnn_convt_direct(const cnn_layer *L, const float *in, int h, int w, float *out, int oh, int ow, cnn_work *work);
 /* Which instruction set the direct kernels use: the best one the CPU has
  * (CNN_ISA_AUTO, the default), or one forced by tests (-1 if the CPU

@@ -90,12 +90,21 @@ void cnn_work_release(cnn_work *w, float *p)
 
 /* Rows [r0, r1) and columns [p0, p0 + n) of the im2col matrix, rows
  * r = (ci*kh + ky)*kw + kx; col holds all rows of the n columns. */
-static void im2col(const cnn_layer *L, const float *const *planes, int h, int w, int ow, size_t p0, size_t n,
-                   float *col, size_t r0, size_t r1)
+static void im2col(const cnn_layer *L, const float *const *planes, const int *ups, int h, int w, int ow, size_t p0,
+                   size_t n, float *col, size_t r0, size_t r1)
 {
     for (size_t r = r0; r < r1; r++) {
         int ci = (int)(r / ((size_t)L->kh * L->kw)), ky = (int)(r / L->kw % L->kh), kx = (int)(r % L->kw);
         float *row = col + r * n;
+        if (ups && ups[ci] > 1) { /* an upsampled channel, element by element */
+            const int s = ups[ci];
+            for (size_t j = 0; j < n; j++) {
+                int oy = (int)((p0 + j) / (size_t)ow), ox = (int)((p0 + j) % (size_t)ow);
+                int iy = oy * L->sh - L->ph + ky * L->dh, ix = ox * L->sw - L->pw + kx * L->dw;
+                row[j] = iy >= 0 && iy < h && ix >= 0 && ix < w ? planes[ci][(size_t)(iy / s) * (w / s) + ix / s] : 0.0f;
+            }
+            continue;
+        }
         size_t j = 0, p = p0;
         while (j < n) {
             int oy = (int)(p / (size_t)ow), ox = (int)(p % (size_t)ow);
@@ -153,14 +162,15 @@ static void epilogue(const cnn_layer *L, float *out, size_t ld, int m0, int m1, 
     }
 }
 
-void cnn_conv2d(const cnn_layer *L, const float *const *planes, int contiguous, int h, int w, float *out, int oh,
-                int ow, cnn_work *work)
+void cnn_conv2d(const cnn_layer *L, const float *const *planes, const int *ups, int contiguous, int h, int w,
+                float *out, int oh, int ow, cnn_work *work)
 {
     const size_t total = (size_t)oh * ow, K = (size_t)L->cin * L->kh * L->kw;
     if (L->wpack) {
-        cnn_conv_direct(L, planes, h, w, out, oh, ow, work);
+        cnn_conv_direct(L, planes, ups, h, w, out, oh, ow, work);
         return;
     }
+    if (ups) contiguous = 0;
     const int direct = contiguous && L->kh == 1 && L->kw == 1 && L->sh == 1 && L->sw == 1 && L->ph == 0 && L->pw == 0;
     const size_t nc = chunk_columns(K, total);
     const long nb = (long)((total + nc - 1) / nc);
@@ -182,7 +192,7 @@ void cnn_conv2d(const cnn_layer *L, const float *const *planes, int contiguous, 
             const long rb = (long)((K + 63) / 64);
 #pragma omp parallel for schedule(static) if (!omp_in_parallel())
             for (long r = 0; r < rb; r++)
-                im2col(L, planes, h, w, ow, p0, n, shared, (size_t)r * 64, (size_t)r * 64 + 64 < K ? (size_t)r * 64 + 64 : K);
+                im2col(L, planes, ups, h, w, ow, p0, n, shared, (size_t)r * 64, (size_t)r * 64 + 64 < K ? (size_t)r * 64 + 64 : K);
 #pragma omp parallel for schedule(dynamic, 1) if (!omp_in_parallel())
             for (long m = 0; m < mb; m++) {
                 int m0 = (int)m * mstep, m1 = m0 + mstep < L->cout ? m0 + mstep : L->cout;
@@ -207,7 +217,7 @@ void cnn_conv2d(const cnn_layer *L, const float *const *planes, int contiguous, 
         } else {
             float *col = cnn_work_get(work, K * n);
             if (!col) continue; /* work->failed is set: the caller reports it */
-            im2col(L, planes, h, w, ow, p0, n, col, 0, K);
+            im2col(L, planes, ups, h, w, ow, p0, n, col, 0, K);
             B = col;
             ldb = n;
         }

@@ -156,8 +156,8 @@ static trows_fn pick_trows(void)
  * into stride phases so that every tap reads whole vectors: pad row j of
  * channel ci, (ci * nin + j) * padw, is input row oy0 * sh - ph + j; its
  * phase q, at q * phasew, holds input columns j' * sw + q - pw. */
-static void fill_pad(const cnn_layer *L, const direct_geom *g, const float *const *planes, int h, int w, int oy0,
-                     float *pad)
+static void fill_pad(const cnn_layer *L, const direct_geom *g, const float *const *planes, const int *ups, int h,
+                     int w, int oy0, float *pad)
 {
     for (int ci = 0; ci < L->cin; ci++)
         for (int j = 0; j < g->nin; j++) {
@@ -167,10 +167,19 @@ static void fill_pad(const cnn_layer *L, const direct_geom *g, const float *cons
                 memset(r, 0, g->padw * sizeof *r);
                 continue;
             }
-            const float *src = planes[ci] + (size_t)iy * w;
+            /* a virtually upsampled channel: its small row, each pixel s times */
+            const int s = ups ? ups[ci] : 1;
+            const float *src = planes[ci] + (size_t)(iy / s) * (w / s);
             if (L->sw == 1) {
                 memset(r, 0, (size_t)L->pw * sizeof *r);
-                memcpy(r + L->pw, src, (size_t)w * sizeof *r);
+                if (s == 1) {
+                    memcpy(r + L->pw, src, (size_t)w * sizeof *r);
+                } else if (s == 2) {
+                    float *d = r + L->pw;
+                    for (int x = 0; x < w / 2; x++) d[2 * x] = d[2 * x + 1] = src[x];
+                } else {
+                    for (int x = 0; x < w; x++) r[L->pw + x] = src[x / s];
+                }
                 memset(r + L->pw + w, 0, (g->padw - (size_t)L->pw - (size_t)w) * sizeof *r);
                 continue;
             }
@@ -178,14 +187,14 @@ static void fill_pad(const cnn_layer *L, const direct_geom *g, const float *cons
                 float *ph = r + (size_t)q * g->phasew;
                 for (size_t jj = 0; jj < g->phasew; jj++) {
                     long x = (long)jj * L->sw + q - L->pw;
-                    ph[jj] = x >= 0 && x < w ? src[x] : 0.0f;
+                    ph[jj] = x >= 0 && x < w ? src[x / s] : 0.0f;
                 }
             }
         }
 }
 
-void cnn_conv_direct(const cnn_layer *L, const float *const *planes, int h, int w, float *out, int oh, int ow,
-                     cnn_work *work)
+void cnn_conv_direct(const cnn_layer *L, const float *const *planes, const int *ups, int h, int w, float *out, int oh,
+                     int ow, cnn_work *work)
 {
     const rows_fn rows_impl = pick_rows();
     direct_geom g = {.cin = L->cin, .kh = L->kh, .kw = L->kw, .dh = L->dh, .relu = L->relu, .sh = L->sh,
@@ -221,7 +230,7 @@ void cnn_conv_direct(const cnn_layer *L, const float *const *planes, int h, int 
             int cb0 = gi * nblk / ngroups * CB, cb1 = (gi + 1) * nblk / ngroups * CB;
             if (cb1 > L->cout) cb1 = L->cout;
             if (!pad) continue; /* work->failed is set: the caller reports it */
-            fill_pad(L, &g, planes, h, w, r0, pad);
+            fill_pad(L, &g, planes, ups, h, w, r0, pad);
             rows_impl(&g, L->wpack, L->bias, cb0, cb1, pad, r0, r1, out, ow);
         }
     }

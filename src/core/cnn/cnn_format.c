@@ -390,6 +390,16 @@ static void fold_and_fuse(tl_cnn *net)
     free(cons);
 }
 
+
+/* Tensor t is read by layer i: it, and what a virtual layer producing it
+ * reads in its place, must live until then. */
+static void mark_use(tl_cnn *net, int t, int i)
+{
+    net->last_use[t] = i;
+    if (t > 0 && (net->layers[t - 1].virtual_concat || net->layers[t - 1].virtual_upsample))
+        for (int j = 0; j < net->layers[t - 1].ninputs; j++) mark_use(net, net->layers[t - 1].inputs[j], i);
+}
+
 static int finish(tl_cnn *net, const int *chan, tl_error *err)
 {
     int nt = net->nlayers + 1;
@@ -411,18 +421,37 @@ static int finish(tl_cnn *net, const int *chan, tl_error *err)
         cnn_layer *L = &net->layers[i];
         L->virtual_concat = L->kind == CNN_CONCAT && !L->dead && !other[i + 1] && i + 1 != net->output;
     }
+    /* a nearest upsampling read only by direct convs (or by virtual concats
+     * only they read) is never materialised either: the convs' pad rows
+     * repeat the low-resolution pixels (cnn_direct.c) */
+    for (int i = 0; i < net->nlayers; i++) {
+        cnn_layer *L = &net->layers[i];
+        int t = L->inputs ? L->inputs[0] : 0, ok = L->kind == CNN_UPSAMPLE && !L->dead && !L->bilinear &&
+                                                   i + 1 != net->output && !(t > 0 && net->layers[t - 1].virtual_concat);
+        for (int j = i + 1; ok && j < net->nlayers; j++) {
+            const cnn_layer *R = &net->layers[j];
+            for (int k = 0; ok && !R->dead && k < R->ninputs; k++) {
+                if (R->inputs[k] != i + 1) continue;
+                if (R->virtual_concat) { /* then every reader of the concat must be a direct conv */
+                    for (int m = j + 1; ok && m < net->nlayers; m++)
+                        for (int q = 0; q < net->layers[m].ninputs; q++)
+                            if (!net->layers[m].dead && net->layers[m].inputs[q] == j + 1 &&
+                                !(net->layers[m].kind == CNN_CONV && cnn_direct_ok(&net->layers[m])))
+                                ok = 0;
+                } else if (!(R->kind == CNN_CONV && cnn_direct_ok(R))) {
+                    ok = 0;
+                }
+            }
+        }
+        L->virtual_upsample = ok;
+    }
     for (int t = 0; t < nt; t++) net->last_use[t] = -1;
     down[0] = 1;
     net->divisor = 1;
     for (int i = 0; i < net->nlayers; i++) {
         cnn_layer *L = &net->layers[i];
         if (L->dead) continue;
-        for (int k = 0; k < L->ninputs; k++) {
-            int t = L->inputs[k];
-            net->last_use[t] = i;
-            if (t > 0 && net->layers[t - 1].virtual_concat) /* its inputs live as long as it */
-                for (int j = 0; j < net->layers[t - 1].ninputs; j++) net->last_use[net->layers[t - 1].inputs[j]] = i;
-        }
+        for (int k = 0; k < L->ninputs; k++) mark_use(net, L->inputs[k], i);
         int d = down[L->inputs[0]];
         for (int k = 1; k < L->ninputs; k++)
             if (down[L->inputs[k]] > d) d = down[L->inputs[k]];

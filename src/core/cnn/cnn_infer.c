@@ -62,14 +62,19 @@ int tl_cnn_forward(const tl_cnn *net, const float *input, int h, int w, float **
     const int nt = net->nlayers + 1;
     float **T = calloc((size_t)nt, sizeof *T);
     const float ***PL = calloc((size_t)nt, sizeof *PL); /* channel planes of virtual concats */
-    int *C = calloc((size_t)nt * 3, sizeof *C), *H = C + nt, *W = C + 2 * nt;
+    int **PU = calloc((size_t)nt, sizeof *PU);          /* and their upsampling factors */
+    /* shapes; U: upsampling factor of a virtual upsampling (1 otherwise),
+     * whose T is its input's buffer, (C, H/U, W/U) */
+    int *C = calloc((size_t)nt * 4, sizeof *C), *H = C + nt, *W = C + 2 * nt, *U = C + 3 * nt;
     int maxc = net->in_channels;
     for (int i = 0; i < net->nlayers; i++) maxc = net->layers[i].cin > maxc ? net->layers[i].cin : maxc;
     const float **planes = malloc((size_t)maxc * sizeof *planes);
+    int *ups = malloc((size_t)maxc * sizeof *ups);
     float *col = NULL;
     int rc = -1;
     *out = NULL;
-    if (!T || !C || !PL || !planes) { tl_err(err, "cnn: out of memory"); goto done; }
+    if (!T || !C || !PL || !PU || !planes || !ups) { tl_err(err, "cnn: out of memory"); goto done; }
+    for (int t = 0; t < nt; t++) U[t] = 1;
     if (h % net->divisor || w % net->divisor) {
         tl_err(err, "cnn: input %dx%d is not a multiple of %d (the network's down-sampling)", h, w, net->divisor);
         goto done;
@@ -88,12 +93,26 @@ int tl_cnn_forward(const tl_cnn *net, const float *input, int h, int w, float **
                       t != net->output && net->last_use[t] == i;
         if (L->virtual_concat) {
             PL[i + 1] = malloc((size_t)c * sizeof **PL);
-            if (!PL[i + 1]) { tl_err(err, "cnn: out of memory"); goto done; }
-            for (int k = 0, ch = 0; k < L->ninputs; k++)
-                for (int j = 0; j < C[L->inputs[k]]; j++, ch++) PL[i + 1][ch] = T[L->inputs[k]] + (size_t)j * y * x;
+            PU[i + 1] = malloc((size_t)c * sizeof **PU);
+            if (!PL[i + 1] || !PU[i + 1]) { tl_err(err, "cnn: out of memory"); goto done; }
+            for (int k = 0, ch = 0; k < L->ninputs; k++) {
+                int s = L->inputs[k];
+                for (int j = 0; j < C[s]; j++, ch++) {
+                    PL[i + 1][ch] = T[s] + (size_t)j * (y / U[s]) * (x / U[s]);
+                    PU[i + 1][ch] = U[s];
+                }
+            }
             C[i + 1] = c;
             H[i + 1] = y;
             W[i + 1] = x;
+            continue;
+        }
+        if (L->virtual_upsample) { /* the readers take T[t] at its own size */
+            T[i + 1] = T[t];
+            C[i + 1] = c;
+            H[i + 1] = y;
+            W[i + 1] = x;
+            U[i + 1] = L->scale;
             continue;
         }
         float *o = inplace ? T[t] : cnn_work_alloc(work, n);
@@ -111,10 +130,13 @@ int tl_cnn_forward(const tl_cnn *net, const float *input, int h, int w, float **
         switch (L->kind) {
         case CNN_CONV:
             if (PL[t]) {
-                cnn_conv2d(L, PL[t], 0, H[t], W[t], o, y, x, work);
+                cnn_conv2d(L, PL[t], PU[t], 0, H[t], W[t], o, y, x, work);
             } else {
-                for (int ch = 0; ch < C[t]; ch++) planes[ch] = a + (size_t)ch * H[t] * W[t];
-                cnn_conv2d(L, planes, 1, H[t], W[t], o, y, x, work);
+                for (int ch = 0; ch < C[t]; ch++) {
+                    planes[ch] = a + (size_t)ch * (H[t] / U[t]) * (W[t] / U[t]);
+                    ups[ch] = U[t];
+                }
+                cnn_conv2d(L, planes, U[t] > 1 ? ups : NULL, U[t] == 1, H[t], W[t], o, y, x, work);
             }
             break;
         case CNN_CONVT: {
@@ -165,10 +187,12 @@ int tl_cnn_forward(const tl_cnn *net, const float *input, int h, int w, float **
         /* give back what no later layer reads */
         for (int s = 1; s <= i + 1; s++)
             if (s != net->output && (net->last_use[s] == i || (s == i + 1 && net->last_use[s] < 0))) {
-                cnn_work_release(work, T[s]);
+                if (U[s] == 1) cnn_work_release(work, T[s]); /* else its input's buffer, released with it */
                 T[s] = NULL;
                 free(PL[s]);
                 PL[s] = NULL;
+                free(PU[s]);
+                PU[s] = NULL;
             }
     }
     {   /* the result leaves the pool: the caller frees it */
@@ -182,11 +206,15 @@ int tl_cnn_forward(const tl_cnn *net, const float *input, int h, int w, float **
     *ow = W[net->output];
     rc = 0;
 done:
-    for (int t = 1; T && t < nt; t++) cnn_work_release(work, T[t]);
+    for (int t = 1; T && C && t < nt; t++)
+        if (U[t] == 1) cnn_work_release(work, T[t]);
     for (int t = 1; PL && t < nt; t++) free(PL[t]);
+    for (int t = 1; PU && t < nt; t++) free(PU[t]);
     cnn_work_release(work, col);
     free(PL);
+    free(PU);
     free(planes);
+    free(ups);
     free(T);
     free(C);
     return rc;
