@@ -149,7 +149,8 @@ END_TEST
 /* The direct kernels of every instruction set this CPU has, on shapes that
  * reach their full register blocks (rows of 40..110 pixels, 5..40 output
  * channels: whole and partial 8-channel blocks) and their tails, strides 1
- * and 2, against the definition; ReLU fused or not. */
+ * and 2, input channels in one or several chunks, against the definition;
+ * ReLU fused or not. */
 START_TEST(test_direct_isas)
 {
     uint64_t seed = 11;
@@ -165,6 +166,7 @@ START_TEST(test_direct_isas)
             if (trial % 4 == 0) cout = 1 + (int)(tl_test_rand(&seed) % 4); /* a head */
             if (st == 2 && k == 1) k = 3; /* strided 1x1 convs go through the GEMM */
             if (trial == 5) k = 7, p = 3, st = 2, d = 1; /* ResNet's stem */
+            if (trial == 7) cin = 130 + (int)(tl_test_rand(&seed) % 140), h = 3; /* input channels in 2-3 chunks */
             cnn_layer L = layer(CNN_CONV, cin, cout, k, st, p, d);
             int oh = cnn_conv_out(h, k, st, p, d), ow = cnn_conv_out(w, k, st, p, d);
             if (oh < 1 || ow < 1) continue;
@@ -179,7 +181,7 @@ START_TEST(test_direct_isas)
             L.relu = trial % 3 == 1;
             ck_assert(cnn_direct_ok(&L));
             ck_assert_int_eq(cnn_direct_pack(&L), 0);
-            const float *planes[20];
+            const float *planes[270];
             for (int c = 0; c < cin; c++) planes[c] = in + (size_t)c * h * w;
             cnn_conv2d(&L, planes, NULL, 1, h, w, o, oh, ow, work);
             naive_conv(&L, wt, L.bias, in, h, w, r, oh, ow);

@@ -20,6 +20,7 @@
                    block, so its weights are read contiguously (half the lines of 16) */
 #define ROWS 8  /* output rows per task */
 #define PADV 16 /* pad rows are cut in whole vectors of the widest ISA */
+#define CHUNK 128 /* input channels per pass over the output (measured: 64-256 alike) */
 
 #define MAXKW 16 /* widest kernel the direct conv takes */
 
@@ -31,6 +32,8 @@ typedef struct direct_geom {
     size_t phasew; /* phase q holds input columns j*sw + q - pw, j = 0.. */
     size_t plane;  /* oh * ow */
     size_t kxoff[MAXKW]; /* where tap kx of output column 0 is in a pad row */
+    int ci0, nci;  /* the input channels in the pad (a chunk of them) */
+    int first, last; /* the chunk is the first (start from the bias), the last (ReLU) */
 } direct_geom;
 
 /* A transposed conv the direct kernel runs: kernel = stride = 2, no
@@ -159,9 +162,10 @@ static trows_fn pick_trows(void)
 static void fill_pad(const cnn_layer *L, const direct_geom *g, const float *const *planes, const int *ups, int h,
                      int w, int oy0, float *pad)
 {
-    for (int ci = 0; ci < L->cin; ci++)
+    for (int c = 0; c < g->nci; c++)
         for (int j = 0; j < g->nin; j++) {
-            float *r = pad + ((size_t)ci * g->nin + j) * g->padw;
+            const int ci = g->ci0 + c;
+            float *r = pad + ((size_t)c * g->nin + j) * g->padw;
             int iy = oy0 * L->sh - L->ph + j;
             if (iy < 0 || iy >= h) {
                 memset(r, 0, g->padw * sizeof *r);
@@ -211,7 +215,11 @@ void cnn_conv_direct(const cnn_layer *L, const float *const *planes, const int *
     g.padw = g.phasew * L->sw;
     for (int kx = 0; kx < L->kw; kx++)
         g.kxoff[kx] = (size_t)(kx * L->dw % L->sw) * g.phasew + (size_t)(kx * L->dw / L->sw);
-    const size_t padn = (size_t)L->cin * g.nin * g.padw;
+    /* input channels in chunks of CHUNK: the pad rows and the weights of
+     * a chunk stay in L2 (layers of 384-768 channels ran 10-15 % faster
+     * per FLOP than with all channels in one pad) */
+    const int chunk = L->cin < CHUNK ? L->cin : CHUNK;
+    const size_t padn = (size_t)chunk * g.nin * g.padw;
     /* tasks: blocks of ROWS output rows; when there are fewer than 8 of
      * them (deep layers), also groups of output channels, so that 2-8
      * threads share the work. The cut depends only on the layer's shape. */
@@ -230,8 +238,14 @@ void cnn_conv_direct(const cnn_layer *L, const float *const *planes, const int *
             int cb0 = gi * nblk / ngroups * CB, cb1 = (gi + 1) * nblk / ngroups * CB;
             if (cb1 > L->cout) cb1 = L->cout;
             if (!pad) continue; /* work->failed is set: the caller reports it */
-            fill_pad(L, &g, planes, ups, h, w, r0, pad);
-            rows_impl(&g, L->wpack, L->bias, cb0, cb1, pad, r0, r1, out, ow);
+            direct_geom gc = g;
+            for (gc.ci0 = 0; gc.ci0 < L->cin; gc.ci0 += chunk) {
+                gc.nci = L->cin - gc.ci0 < chunk ? L->cin - gc.ci0 : chunk;
+                gc.first = gc.ci0 == 0;
+                gc.last = gc.ci0 + gc.nci == L->cin;
+                fill_pad(L, &gc, planes, ups, h, w, r0, pad);
+                rows_impl(&gc, L->wpack, L->bias, cb0, cb1, pad, r0, r1, out, ow);
+            }
         }
     }
 }
