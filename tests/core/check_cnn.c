@@ -37,12 +37,12 @@ static void conv(const cnn_layer *L, const float *in, int h, int w, float *out, 
 {
     const float *planes[16];
     for (int c = 0; c < L->cin; c++) planes[c] = in + (size_t)c * h * w;
-    cnn_conv2d(L, planes, NULL, 1, h, w, out, oh, ow, work);
+    cnn_conv2d(L, planes, NULL, 1, h, w, out, oh, ow, NULL, work);
     if (cnn_direct_ok(L)) {
         cnn_layer D = *L;
         ck_assert_int_eq(cnn_direct_pack(&D), 0);
         float *o2 = malloc((size_t)L->cout * oh * ow * sizeof *o2);
-        cnn_conv2d(&D, planes, NULL, 1, h, w, o2, oh, ow, work);
+        cnn_conv2d(&D, planes, NULL, 1, h, w, o2, oh, ow, NULL, work);
         ck_floats(o2, out, (size_t)L->cout * oh * ow, 1e-5);
         free(o2);
         free(D.wpack);
@@ -183,7 +183,7 @@ START_TEST(test_direct_isas)
             ck_assert_int_eq(cnn_direct_pack(&L), 0);
             const float *planes[270];
             for (int c = 0; c < cin; c++) planes[c] = in + (size_t)c * h * w;
-            cnn_conv2d(&L, planes, NULL, 1, h, w, o, oh, ow, work);
+            cnn_conv2d(&L, planes, NULL, 1, h, w, o, oh, ow, NULL, work);
             naive_conv(&L, wt, L.bias, in, h, w, r, oh, ow);
             if (L.relu)
                 for (size_t i = 0; i < no; i++) r[i] = r[i] > 0 ? r[i] : 0;
@@ -260,15 +260,49 @@ START_TEST(test_conv_virtual_upsample)
             vplanes[c] = c < cup ? small + (size_t)c * (h / 2) * (w / 2) : planes[c];
             ups[c] = c < cup ? 2 : 1;
         }
-        cnn_conv2d(&L, planes, NULL, 1, h, w, ref, oh, ow, work); /* GEMM, materialised */
-        cnn_conv2d(&L, vplanes, ups, 0, h, w, o, oh, ow, work);   /* GEMM, virtual */
+        cnn_conv2d(&L, planes, NULL, 1, h, w, ref, oh, ow, NULL, work); /* GEMM, materialised */
+        cnn_conv2d(&L, vplanes, ups, 0, h, w, o, oh, ow, NULL, work);  /* GEMM, virtual */
         ck_floats(o, ref, (size_t)cout * oh * ow, 1e-5);
         ck_assert(cnn_direct_ok(&L));
         ck_assert_int_eq(cnn_direct_pack(&L), 0);
-        cnn_conv2d(&L, vplanes, ups, 0, h, w, o, oh, ow, work);   /* direct, virtual */
+        cnn_conv2d(&L, vplanes, ups, 0, h, w, o, oh, ow, NULL, work);  /* direct, virtual */
         ck_floats(o, ref, (size_t)cout * oh * ow, 1e-5);
         free(L.wpack);
         free(small); free(full); free(wt); free(b); free(ref); free(o);
+    }
+    cnn_work_free(work);
+}
+END_TEST
+
+/* A direct conv computing the 2x2 max-pool of its output along (the
+ * U-Net's encoder) gives exactly cnn_maxpool of that output, odd sizes
+ * included; when its tasks split the output channels it declines. */
+START_TEST(test_conv_fused_pool)
+{
+    uint64_t seed = 33;
+    tl_error e;
+    cnn_work *work = cnn_work_new(&e);
+    const int shapes[3][4] = {{3, 10, 64, 40}, {2, 5, 63, 37}, {3, 20, 20, 24}}; /* cin, cout, h, w */
+    for (int k = 0; k < 3; k++) {
+        const int cin = shapes[k][0], cout = shapes[k][1], h = shapes[k][2], w = shapes[k][3];
+        cnn_layer L = layer(CNN_CONV, cin, cout, 3, 1, 1, 1);
+        float *wt = malloc((size_t)cout * cin * 9 * 4), *in = malloc((size_t)cin * h * w * 4);
+        float *o = malloc((size_t)cout * h * w * 4), *po = malloc((size_t)cout * (h / 2) * (w / 2) * 4);
+        float *ref = malloc((size_t)cout * (h / 2) * (w / 2) * 4);
+        for (int i = 0; i < cout * cin * 9; i++) wt[i] = (float)(tl_test_uniform(&seed) - 0.5);
+        for (int i = 0; i < cin * h * w; i++) in[i] = (float)(tl_test_uniform(&seed) - 0.5);
+        L.weight = wt;
+        L.relu = 1;
+        ck_assert_int_eq(cnn_direct_pack(&L), 0);
+        const float *planes[3];
+        for (int c = 0; c < cin; c++) planes[c] = in + (size_t)c * h * w;
+        int pooled = cnn_conv2d(&L, planes, NULL, 1, h, w, o, h, w, po, work);
+        ck_assert_int_eq(pooled, k < 2); /* 20 rows are 3 tasks: then output channels are split too */
+        cnn_layer P = layer(CNN_MAXPOOL, cout, cout, 2, 2, 0, 1);
+        cnn_maxpool(&P, o, cout, h, w, ref, h / 2, w / 2);
+        if (pooled) ck_assert(memcmp(po, ref, (size_t)cout * (h / 2) * (w / 2) * 4) == 0);
+        free(L.wpack);
+        free(wt); free(in); free(o); free(po); free(ref);
     }
     cnn_work_free(work);
 }
@@ -798,6 +832,7 @@ Suite *suite_cnn(void)
     tcase_add_test(t, test_direct_isas);
     tcase_add_test(t, test_maxpool_vector);
     tcase_add_test(t, test_conv_virtual_upsample);
+    tcase_add_test(t, test_conv_fused_pool);
     tcase_add_test(t, test_convt_hand);
     tcase_add_test(t, test_pool_upsample_hand);
     tcase_add_test(t, test_pointwise_hand);

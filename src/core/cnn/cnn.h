@@ -45,6 +45,9 @@ typedef struct cnn_layer {
     double eps;
     int relu;         /* ReLU fused after this layer */
     int dead;         /* folded into another layer: produces no tensor */
+    int pool_after;   /* conv: 1 + index of a 2x2 max-pool of its output that it
+                         computes too, from each task's rows while in cache; 0: none */
+    int pool_early;   /* that max-pool: already done by its conv */
     int virtual_concat; /* a concat read only by convs: never copied, the convs
                            read its inputs' channels where they are */
     int virtual_upsample; /* a nearest upsampling read only by direct convs:
@@ -125,13 +128,18 @@ int tl_cnn_infer(const tl_cnn *net, const tl_volume *vol, int axis, int tile, in
 /* ---- kernels (cnn_layers.c, cnn_conv.c); tensors (c, h, w) ---- */
 /* planes[ci]: input channel ci (h x w); contiguous: planes[ci] = planes[0] + ci*h*w.
  * ups (or NULL): channel ci is planes[ci] (h/s x w/s, s = ups[ci]) upsampled
- * by s, nearest (a virtual upsampling, see cnn_infer.c). */
-void cnn_conv2d(const cnn_layer *L, const float *const *planes, const int *ups, int contiguous, int h, int w,
-                float *out, int oh, int ow, cnn_work *work);
+ * by s, nearest (a virtual upsampling, see cnn_infer.c). pool_out (or NULL):
+ * also the 2x2 stride-2 max-pool of the output, (cout, oh/2, ow/2), taken
+ * from each task's rows while they are in cache; returns 1 if it did, 0 if
+ * not (the GEMM path, or tasks that split the output channels). */
+int cnn_conv2d(const cnn_layer *L, const float *const *planes, const int *ups, int contiguous, int h, int w,
+               float *out, int oh, int ow, float *pool_out, cnn_work *work);
 /* col: scratch of cout*kh*kw*h*w floats, unused (may be NULL) when L->wpack is set */
 void cnn_convt2d(const cnn_layer *L, const float *in, int h, int w, float *out, int oh, int ow,
                  float *col, cnn_work *work);
 void cnn_maxpool(const cnn_layer *L, const float *in, int c, int h, int w, float *out, int oh, int ow);
+/* One output row of a 2x2 stride-2 max-pool from input rows r0, r1 (NaN propagated). */
+void cnn_maxpool2x2_row(const float *r0, const float *r1, float *o, int ow);
 void cnn_upsample(const cnn_layer *L, const float *in, int c, int h, int w, float *out, int oh, int ow);
 void cnn_affine(const float *scale, const float *shift, int relu, float *x, int c, size_t hw);
 void cnn_relu(float *x, size_t n);
@@ -142,8 +150,8 @@ void cnn_softmax(float *x, int c, size_t hw);
  * = 2 transposed convs; cnn_direct_pack prepares L->wpack at load. */
 int cnn_direct_ok(const cnn_layer *L);
 int cnn_direct_pack(cnn_layer *L);
-void cnn_conv_direct(const cnn_layer *L, const float *const *planes, const int *ups, int h, int w, float *out, int oh,
-                     int ow, cnn_work *work);
+int cnn_conv_direct(const cnn_layer *L, const float *const *planes, const int *ups, int h, int w, float *out, int oh,
+                    int ow, float *pool_out, cnn_work *work);
 void cnn_convt_direct(const cnn_layer *L, const float *in, int h, int w, float *out, int oh, int ow, cnn_work *work);
 /* Which instruction set the direct kernels use: the best one the CPU has
  * (CNN_ISA_AUTO, the default), or one forced by tests (-1 if the CPU

@@ -162,14 +162,11 @@ static void epilogue(const cnn_layer *L, float *out, size_t ld, int m0, int m1, 
     }
 }
 
-void cnn_conv2d(const cnn_layer *L, const float *const *planes, const int *ups, int contiguous, int h, int w,
-                float *out, int oh, int ow, cnn_work *work)
+int cnn_conv2d(const cnn_layer *L, const float *const *planes, const int *ups, int contiguous, int h, int w,
+               float *out, int oh, int ow, float *pool_out, cnn_work *work)
 {
     const size_t total = (size_t)oh * ow, K = (size_t)L->cin * L->kh * L->kw;
-    if (L->wpack) {
-        cnn_conv_direct(L, planes, ups, h, w, out, oh, ow, work);
-        return;
-    }
+    if (L->wpack) return cnn_conv_direct(L, planes, ups, h, w, out, oh, ow, pool_out, work);
     if (ups) contiguous = 0;
     const int direct = contiguous && L->kh == 1 && L->kw == 1 && L->sh == 1 && L->sw == 1 && L->ph == 0 && L->pw == 0;
     const size_t nc = chunk_columns(K, total);
@@ -203,7 +200,7 @@ void cnn_conv2d(const cnn_layer *L, const float *const *planes, const int *ups, 
             }
         }
         cnn_work_release(work, shared);
-        return;
+        return 0;
     }
 #pragma omp parallel for schedule(dynamic, 1) if (ntasks > 1 && !omp_in_parallel())
     for (long t = 0; t < ntasks; t++) {
@@ -226,6 +223,7 @@ void cnn_conv2d(const cnn_layer *L, const float *const *planes, const int *ups, 
                     (int)total);
         epilogue(L, out, total, m0, m1, p0, n);
     }
+    return 0;
 }
 
 /* Transposed conv: col (cout*kh*kw, h*w) = W' x in, then each output

@@ -197,8 +197,8 @@ static void fill_pad(const cnn_layer *L, const direct_geom *g, const float *cons
         }
 }
 
-void cnn_conv_direct(const cnn_layer *L, const float *const *planes, const int *ups, int h, int w, float *out, int oh,
-                     int ow, cnn_work *work)
+int cnn_conv_direct(const cnn_layer *L, const float *const *planes, const int *ups, int h, int w, float *out, int oh,
+                    int ow, float *pool_out, cnn_work *work)
 {
     const rows_fn rows_impl = pick_rows();
     direct_geom g = {.cin = L->cin, .kh = L->kh, .kw = L->kw, .dh = L->dh, .relu = L->relu, .sh = L->sh,
@@ -227,6 +227,8 @@ void cnn_conv_direct(const cnn_layer *L, const float *const *planes, const int *
     int ngroups = nrt >= 8 ? 1 : (8 + nrt - 1) / nrt;
     if (ngroups > nblk) ngroups = nblk;
     const long ntasks = (long)nrt * ngroups;
+    /* the max-pool of a task's rows (ROWS is even) once all its channels are done */
+    const int pool = pool_out && ngroups == 1 && oh >= 2 && ow >= 2;
 #pragma omp parallel if (ntasks > 1 && !omp_in_parallel())
     {
         float *pad = cnn_work_get(work, padn + PADV);
@@ -246,8 +248,15 @@ void cnn_conv_direct(const cnn_layer *L, const float *const *planes, const int *
                 fill_pad(L, &gc, planes, ups, h, w, r0, pad);
                 rows_impl(&gc, L->wpack, L->bias, cb0, cb1, pad, r0, r1, out, ow);
             }
+            if (pool)
+                for (int c = 0; c < L->cout; c++)
+                    for (int py = r0 / 2; py < r1 / 2; py++) {
+                        const float *src = out + (size_t)c * g.plane + (size_t)(2 * py) * ow;
+                        cnn_maxpool2x2_row(src, src + ow, pool_out + ((size_t)c * (oh / 2) + py) * (ow / 2), ow / 2);
+                    }
         }
     }
+    return pool;
 }
 
 void cnn_convt_direct(const cnn_layer *L, const float *in, int h, int w, float *out, int oh, int ow, cnn_work *work)

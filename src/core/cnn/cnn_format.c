@@ -445,6 +445,20 @@ static int finish(tl_cnn *net, const int *chan, tl_error *err)
         }
         L->virtual_upsample = ok;
     }
+    /* a 2x2 max-pool of a direct conv's output is computed by the conv, from
+     * each task's rows while they are in cache (the U-Net's encoder) */
+    for (int i = 0; i < net->nlayers; i++) {
+        cnn_layer *L = &net->layers[i];
+        int t = L->inputs ? L->inputs[0] : 0;
+        if (L->kind != CNN_MAXPOOL || L->dead || t < 1 || L->kh != 2 || L->kw != 2 || L->sh != 2 || L->sw != 2 ||
+            L->ph || L->pw || L->dh != 1 || L->dw != 1)
+            continue;
+        cnn_layer *A = &net->layers[t - 1];
+        if (A->kind == CNN_CONV && !A->dead && !A->pool_after && cnn_direct_ok(A)) {
+            A->pool_after = i + 1;
+            L->pool_early = 1;
+        }
+    }
     for (int t = 0; t < nt; t++) net->last_use[t] = -1;
     down[0] = 1;
     net->divisor = 1;

@@ -115,6 +115,12 @@ int tl_cnn_forward(const tl_cnn *net, const float *input, int h, int w, float **
             U[i + 1] = L->scale;
             continue;
         }
+        if (L->pool_early && T[i + 1]) { /* computed with its conv */
+            C[i + 1] = c;
+            H[i + 1] = y;
+            W[i + 1] = x;
+            goto release;
+        }
         float *o = inplace ? T[t] : cnn_work_alloc(work, n);
         if (!o) { tl_err(err, "cnn: out of memory for layer %s (%d x %d x %d floats)", L->id, c, y, x); goto done; }
         if (inplace) T[t] = NULL;
@@ -128,17 +134,28 @@ int tl_cnn_forward(const tl_cnn *net, const float *input, int h, int w, float **
         double t_start = omp_get_wtime();
 #endif
         switch (L->kind) {
-        case CNN_CONV:
+        case CNN_CONV: {
+            /* the 2x2 max-pool of the output, made along if the conv can */
+            const cnn_layer *P = L->pool_after ? &net->layers[L->pool_after - 1] : NULL;
+            float *po = NULL;
+            if (P && y >= 2 && x >= 2) {
+                po = cnn_work_alloc(work, (size_t)c * (y / 2) * (x / 2));
+                if (!po) { tl_err(err, "cnn: out of memory for layer %s", P->id); goto done; }
+                T[L->pool_after] = po;
+            }
+            int pooled;
             if (PL[t]) {
-                cnn_conv2d(L, PL[t], PU[t], 0, H[t], W[t], o, y, x, work);
+                pooled = cnn_conv2d(L, PL[t], PU[t], 0, H[t], W[t], o, y, x, po, work);
             } else {
                 for (int ch = 0; ch < C[t]; ch++) {
                     planes[ch] = a + (size_t)ch * (H[t] / U[t]) * (W[t] / U[t]);
                     ups[ch] = U[t];
                 }
-                cnn_conv2d(L, planes, U[t] > 1 ? ups : NULL, U[t] == 1, H[t], W[t], o, y, x, work);
+                pooled = cnn_conv2d(L, planes, U[t] > 1 ? ups : NULL, U[t] == 1, H[t], W[t], o, y, x, po, work);
             }
+            if (po && !pooled) cnn_maxpool(P, o, c, y, x, po, y / 2, x / 2);
             break;
+        }
         case CNN_CONVT: {
             if (!L->wpack) { /* the direct kernel needs no col matrix */
                 col = cnn_work_alloc(work, (size_t)L->cout * L->kh * L->kw * H[t] * W[t]);
@@ -184,7 +201,7 @@ int tl_cnn_forward(const tl_cnn *net, const float *input, int h, int w, float **
         }
 #endif
         if (work->failed) { tl_err(err, "cnn: out of memory for im2col buffers in layer %s", L->id); goto done; }
-        /* give back what no later layer reads */
+    release: /* give back what no later layer reads */
         for (int s = 1; s <= i + 1; s++)
             if (s != net->output && (net->last_use[s] == i || (s == i + 1 && net->last_use[s] < 0))) {
                 if (U[s] == 1) cnn_work_release(work, T[s]); /* else its input's buffer, released with it */

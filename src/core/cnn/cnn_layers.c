@@ -27,6 +27,23 @@ static inline pv nanmax(pv m, pv v)
 
 static inline float nanmax1(float m, float v) { return v > m || isnan(v) ? v : m; }
 
+void cnn_maxpool2x2_row(const float *r0, const float *r1, float *o, int ow)
+{
+    int ox = 0;
+    for (; ox + PV <= ow; ox += PV) { /* PV outputs from 2 x 2PV inputs */
+        pv a0, a1, b0, b1;
+        memcpy(&a0, r0 + 2 * ox, sizeof a0);
+        memcpy(&a1, r0 + 2 * ox + PV, sizeof a1);
+        memcpy(&b0, r1 + 2 * ox, sizeof b0);
+        memcpy(&b1, r1 + 2 * ox + PV, sizeof b1);
+        pv lo = nanmax(a0, b0), hi = nanmax(a1, b1);
+        pv m = nanmax(__builtin_shuffle(lo, hi, PV_EVEN), __builtin_shuffle(lo, hi, PV_ODD));
+        memcpy(o + ox, &m, sizeof m);
+    }
+    for (; ox < ow; ox++)
+        o[ox] = nanmax1(nanmax1(nanmax1(r0[2 * ox], r0[2 * ox + 1]), r1[2 * ox]), r1[2 * ox + 1]);
+}
+
 /* ResNet's 3x3 stride-2 pool with padding 1: the max over the window's
  * rows first (v[1 + x], -inf for the padding columns x = -1 and x >= w),
  * then over columns 2ox - 1, 2ox, 2ox + 1 with even/odd lane shuffles.
@@ -82,28 +99,8 @@ void cnn_maxpool(const cnn_layer *L, const float *in, int c, int h, int w, float
             }
             if (L->kh == 2 && L->kw == 2 && L->sh == 2 && L->sw == 2 && L->ph == 0 && L->pw == 0 && L->dh == 1 &&
                 L->dw == 1) { /* the U-Net's 2x2 pool: no bounds to check, same comparisons */
-                for (int oy = 0; oy < oh; oy++) {
-                    const float *r0 = src + (size_t)(2 * oy) * w, *r1 = r0 + w;
-                    float *o = dst + (size_t)oy * ow;
-                    int ox = 0;
-                    for (; ox + PV <= ow; ox += PV) { /* PV outputs from 2 x 2PV inputs */
-                        pv a0, a1, b0, b1;
-                        memcpy(&a0, r0 + 2 * ox, sizeof a0);
-                        memcpy(&a1, r0 + 2 * ox + PV, sizeof a1);
-                        memcpy(&b0, r1 + 2 * ox, sizeof b0);
-                        memcpy(&b1, r1 + 2 * ox + PV, sizeof b1);
-                        pv lo = nanmax(a0, b0), hi = nanmax(a1, b1);
-                        pv m = nanmax(__builtin_shuffle(lo, hi, PV_EVEN), __builtin_shuffle(lo, hi, PV_ODD));
-                        memcpy(o + ox, &m, sizeof m);
-                    }
-                    for (; ox < ow; ox++) {
-                        float m = r0[2 * ox], v;
-                        v = r0[2 * ox + 1]; if (v > m || isnan(v)) m = v;
-                        v = r1[2 * ox]; if (v > m || isnan(v)) m = v;
-                        v = r1[2 * ox + 1]; if (v > m || isnan(v)) m = v;
-                        o[ox] = m;
-                    }
-                }
+                for (int oy = 0; oy < oh; oy++)
+                    cnn_maxpool2x2_row(src + (size_t)(2 * oy) * w, src + (size_t)(2 * oy + 1) * w, dst + (size_t)oy * ow, ow);
                 continue;
             }
             for (int oy = 0; oy < oh; oy++)
