@@ -308,6 +308,60 @@ START_TEST(test_conv_fused_pool)
 }
 END_TEST
 
+/* A conv computing its input conv on the fly (cnn_conv_fused: a first conv
+ * of one channel into the next, a conv into a 1x1 head) gives bit for bit
+ * what the two convs give one after the other: with a halo of recomputed
+ * rows, with both convs' input channels in chunks, with a strided first
+ * conv, and with the fused max-pool. */
+START_TEST(test_conv_fused_producer)
+{
+    uint64_t seed = 44;
+    tl_error e;
+    cnn_work *work = cnn_work_new(&e);
+    /* A: cin, cout, k, stride; L: cout, k; input h, w */
+    const int cases[4][8] = {{1, 16, 3, 1, 5, 3, 20, 37}, {140, 136, 3, 1, 3, 1, 9, 40}, {3, 8, 3, 2, 4, 3, 23, 41},
+                             {2, 12, 3, 1, 6, 3, 70, 34}};
+    for (int k = 0; k < 4; k++) {
+        const int *c = cases[k];
+        cnn_layer A = layer(CNN_CONV, c[0], c[1], c[2], c[3], c[2] / 2, 1);
+        cnn_layer L = layer(CNN_CONV, c[1], c[4], c[5], 1, c[5] / 2, 1);
+        const int h = c[6], w = c[7];
+        const int ah = cnn_conv_out(h, A.kh, A.sh, A.ph, 1), aw = cnn_conv_out(w, A.kw, A.sw, A.pw, 1);
+        const int oh = cnn_conv_out(ah, L.kh, 1, L.ph, 1), ow = cnn_conv_out(aw, L.kw, 1, L.pw, 1);
+        size_t na = (size_t)A.cout * A.cin * A.kh * A.kw, nl = (size_t)L.cout * L.cin * L.kh * L.kw;
+        float *wa = malloc(na * 4), *wl = malloc(nl * 4), *ba = malloc((size_t)A.cout * 4), *bl = malloc((size_t)L.cout * 4);
+        float *in = malloc((size_t)A.cin * h * w * 4), *mid = malloc((size_t)A.cout * ah * aw * 4);
+        float *ref = malloc((size_t)L.cout * oh * ow * 4), *o = malloc((size_t)L.cout * oh * ow * 4);
+        float *pref = malloc((size_t)L.cout * (oh / 2) * (ow / 2) * 4 + 4), *po = malloc((size_t)L.cout * (oh / 2) * (ow / 2) * 4 + 4);
+        for (size_t i = 0; i < na; i++) wa[i] = (float)(tl_test_uniform(&seed) - 0.5);
+        for (size_t i = 0; i < nl; i++) wl[i] = (float)(tl_test_uniform(&seed) - 0.5);
+        for (int i = 0; i < A.cout; i++) ba[i] = (float)(tl_test_uniform(&seed) - 0.5);
+        for (int i = 0; i < L.cout; i++) bl[i] = (float)(tl_test_uniform(&seed) - 0.5);
+        for (int i = 0; i < A.cin * h * w; i++) in[i] = (float)(tl_test_uniform(&seed) - 0.5);
+        A.weight = wa, A.bias = ba, A.relu = 1;
+        L.weight = wl, L.bias = bl, L.relu = k % 2;
+        ck_assert(cnn_direct_ok(&A) && cnn_direct_ok(&L));
+        ck_assert_int_eq(cnn_direct_pack(&A), 0);
+        ck_assert_int_eq(cnn_direct_pack(&L), 0);
+        const float *planes[140], *mplanes[136];
+        for (int i = 0; i < A.cin; i++) planes[i] = in + (size_t)i * h * w;
+        for (int i = 0; i < A.cout; i++) mplanes[i] = mid + (size_t)i * ah * aw;
+        cnn_conv2d(&A, planes, NULL, 1, h, w, mid, ah, aw, NULL, work);
+        int pr = cnn_conv2d(&L, mplanes, NULL, 1, ah, aw, ref, oh, ow, k == 3 ? pref : NULL, work);
+        int pf = cnn_conv_fused(&A, &L, planes, NULL, h, w, o, oh, ow, k == 3 ? po : NULL, work);
+        ck_assert_msg(memcmp(o, ref, (size_t)L.cout * oh * ow * 4) == 0, "case %d: fused differs", k);
+        ck_assert_int_eq(pf, pr);
+        if (k == 3) {
+            ck_assert_int_eq(pf, 1);
+            ck_assert(memcmp(po, pref, (size_t)L.cout * (oh / 2) * (ow / 2) * 4) == 0);
+        }
+        free(A.wpack); free(L.wpack);
+        free(wa); free(wl); free(ba); free(bl); free(in); free(mid); free(ref); free(o); free(pref); free(po);
+    }
+    cnn_work_free(work);
+}
+END_TEST
+
 /* The vectorised max-pools (the U-Net's 2x2, ResNet's 3x3 stride 2
  * padding 1) against the definition, NaN propagated like PyTorch, on even
  * and odd sizes (whole vectors and tails). */
@@ -833,6 +887,7 @@ Suite *suite_cnn(void)
     tcase_add_test(t, test_maxpool_vector);
     tcase_add_test(t, test_conv_virtual_upsample);
     tcase_add_test(t, test_conv_fused_pool);
+    tcase_add_test(t, test_conv_fused_producer);
     tcase_add_test(t, test_convt_hand);
     tcase_add_test(t, test_pool_upsample_hand);
     tcase_add_test(t, test_pointwise_hand);

@@ -48,6 +48,9 @@ typedef struct cnn_layer {
     int pool_after;   /* conv: 1 + index of a 2x2 max-pool of its output that it
                          computes too, from each task's rows while in cache; 0: none */
     int pool_early;   /* that max-pool: already done by its conv */
+    int fused_into;   /* conv: 1 + index of the conv, its only reader, that computes
+                         it row block by row block (cnn_conv_fused); 0: none */
+    int producer;     /* that conv: 1 + index of the conv it computes so */
     int virtual_concat; /* a concat read only by convs: never copied, the convs
                            read its inputs' channels where they are */
     int virtual_upsample; /* a nearest upsampling read only by direct convs:
@@ -152,6 +155,11 @@ int cnn_direct_ok(const cnn_layer *L);
 int cnn_direct_pack(cnn_layer *L);
 int cnn_conv_direct(const cnn_layer *L, const float *const *planes, const int *ups, int h, int w, float *out, int oh,
                     int ow, float *pool_out, cnn_work *work);
+/* Conv L of the output of conv A (both direct, L stride 1), A's output never
+ * materialised: each task of L computes the rows it reads of A into its pad
+ * (planes: A's input, h x w). As cnn_conv2d otherwise. */
+int cnn_conv_fused(const cnn_layer *A, const cnn_layer *L, const float *const *planes, const int *ups, int h, int w,
+                   float *out, int oh, int ow, float *pool_out, cnn_work *work);
 void cnn_convt_direct(const cnn_layer *L, const float *in, int h, int w, float *out, int oh, int ow, cnn_work *work);
 /* Which instruction set the direct kernels use: the best one the CPU has
  * (CNN_ISA_AUTO, the default), or one forced by tests (-1 if the CPU

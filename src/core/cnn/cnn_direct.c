@@ -30,7 +30,8 @@ typedef struct direct_geom {
     int nin;       /* pad rows per input channel */
     size_t padw;   /* floats per pad row: sw phases of phasew */
     size_t phasew; /* phase q holds input columns j*sw + q - pw, j = 0.. */
-    size_t plane;  /* oh * ow */
+    size_t plane;  /* output channel stride (oh * ow) */
+    size_t ostride; /* output row stride (ow) */
     size_t kxoff[MAXKW]; /* where tap kx of output column 0 is in a pad row */
     int ci0, nci;  /* the input channels in the pad (a chunk of them) */
     int first, last; /* the chunk is the first (start from the bias), the last (ReLU) */
@@ -120,8 +121,7 @@ int cnn_direct_pack(cnn_layer *L)
 #undef DK_HI_MASK
 #undef DK
 
-typedef void (*rows_fn)(const direct_geom *, const float *, const float *, int, int, const float *, int, int, float *,
-                        int);
+typedef void (*rows_fn)(const direct_geom *, const float *, const float *, int, int, const float *, int, float *, int);
 typedef void (*trows_fn)(int, const float *, const float *, int, const float *, size_t, int, int, int, int, float *, int,
                          size_t, int);
 
@@ -197,13 +197,12 @@ static void fill_pad(const cnn_layer *L, const direct_geom *g, const float *cons
         }
 }
 
-int cnn_conv_direct(const cnn_layer *L, const float *const *planes, const int *ups, int h, int w, float *out, int oh,
-                    int ow, float *pool_out, cnn_work *work)
+/* The geometry and scratch size of a direct conv with input w wide and
+ * output ow wide, for tasks of `rows` output rows. */
+static direct_geom geometry(const cnn_layer *L, int w, int oh, int ow, int rows, size_t *padn)
 {
-    const rows_fn rows_impl = pick_rows();
     direct_geom g = {.cin = L->cin, .kh = L->kh, .kw = L->kw, .dh = L->dh, .relu = L->relu, .sh = L->sh,
-                     .sw = L->sw, .plane = (size_t)oh * ow};
-    const int rows = ROWS;
+                     .sw = L->sw, .plane = (size_t)oh * ow, .ostride = (size_t)ow};
     g.nin = (rows - 1) * L->sh + (L->kh - 1) * L->dh + 1;
     /* a phase covers every vector a block reads (tap kx of output column
      * ox is at ox + kx*dw / sw in phase kx*dw % sw), rounded up to whole
@@ -215,11 +214,64 @@ int cnn_conv_direct(const cnn_layer *L, const float *const *planes, const int *u
     g.padw = g.phasew * L->sw;
     for (int kx = 0; kx < L->kw; kx++)
         g.kxoff[kx] = (size_t)(kx * L->dw % L->sw) * g.phasew + (size_t)(kx * L->dw / L->sw);
-    /* input channels in chunks of CHUNK: the pad rows and the weights of
-     * a chunk stay in L2 (layers of 384-768 channels ran 10-15 % faster
-     * per FLOP than with all channels in one pad) */
-    const int chunk = L->cin < CHUNK ? L->cin : CHUNK;
-    const size_t padn = (size_t)chunk * g.nin * g.padw;
+    /* input channels in chunks of CHUNK: a chunk's pad rows and weights
+     * stay in L2 (the ResNet34-U-Net's 768-channel conv ran 12 % faster than
+     * with one pad of all channels; 128-512 channels alike) */
+    *padn = (size_t)(L->cin < CHUNK ? L->cin : CHUNK) * g.nin * g.padw;
+    return g;
+}
+
+/* The pad rows of channels [g->ci0, g->ci0 + g->nci) of a conv whose input
+ * is the output of conv A (never materialised: see cnn_conv_fused): A's
+ * output rows oy0*sh - ph + j, computed here from A's input into the pad,
+ * zero outside. apad: scratch for A's own pad rows. */
+static void fill_pad_from(const cnn_layer *L, const direct_geom *g, const cnn_layer *A, const direct_geom *ga,
+                          const float *const *aplanes, const int *aups, int ah, int aw, int h, int w, int oy0,
+                          float *apad, rows_fn rows_impl, float *pad)
+{
+    const int iy0 = oy0 * L->sh - L->ph;
+    int j0 = iy0 < 0 ? -iy0 : 0, j1 = h - iy0 < g->nin ? h - iy0 : g->nin;
+    if (j1 < j0) j1 = j0;
+    for (int c = 0; c < g->nci; c++) /* zero rows and the padding columns around A's rows */
+        for (int j = 0; j < g->nin; j++) {
+            float *r = pad + ((size_t)c * g->nin + j) * g->padw;
+            if (j < j0 || j >= j1) {
+                memset(r, 0, g->padw * sizeof *r);
+            } else {
+                memset(r, 0, (size_t)L->pw * sizeof *r);
+                memset(r + L->pw + w, 0, (g->padw - (size_t)L->pw - (size_t)w) * sizeof *r);
+            }
+        }
+    if (j1 == j0) return;
+    direct_geom gc = *ga;
+    gc.plane = (size_t)g->nin * g->padw; /* A writes straight into the pad */
+    gc.ostride = g->padw;
+    const int achunk = A->cin < CHUNK ? A->cin : CHUNK;
+    for (int a0 = j0; a0 < j1; a0 += ROWS) { /* A's tasks are ROWS output rows */
+        const int n = j1 - a0 < ROWS ? j1 - a0 : ROWS;
+        for (gc.ci0 = 0; gc.ci0 < A->cin; gc.ci0 += achunk) {
+            gc.nci = A->cin - gc.ci0 < achunk ? A->cin - gc.ci0 : achunk;
+            gc.first = gc.ci0 == 0;
+            gc.last = gc.ci0 + gc.nci == A->cin;
+            fill_pad(A, &gc, aplanes, aups, ah, aw, iy0 + a0, apad);
+            rows_impl(&gc, A->wpack, A->bias, g->ci0, g->ci0 + g->nci, apad, n, pad + (size_t)a0 * g->padw + L->pw, w);
+        }
+    }
+}
+
+/* The conv L, over output rows in tasks; its input is planes (h x w), or
+ * with A, the output of conv A (h x w) computed task by task from A's
+ * input (aplanes, ah x aw). */
+static int conv_direct(const cnn_layer *L, const float *const *planes, const int *ups, int h, int w, const cnn_layer *A,
+                       const float *const *aplanes, const int *aups, int ah, int aw, float *out, int oh, int ow,
+                       float *pool_out, cnn_work *work)
+{
+    const rows_fn rows_impl = pick_rows();
+    const int rows = ROWS;
+    size_t padn, apadn = 0;
+    const direct_geom g = geometry(L, w, oh, ow, rows, &padn);
+    direct_geom ga = {0};
+    if (A) ga = geometry(A, aw, h, w, ROWS, &apadn);
     /* tasks: blocks of ROWS output rows; when there are fewer than 8 of
      * them (deep layers), also groups of output channels, so that 2-8
      * threads share the work. The cut depends only on the layer's shape. */
@@ -229,11 +281,15 @@ int cnn_conv_direct(const cnn_layer *L, const float *const *planes, const int *u
     const long ntasks = (long)nrt * ngroups;
     /* the max-pool of a task's rows (ROWS is even) once all its channels are done */
     const int pool = pool_out && ngroups == 1 && oh >= 2 && ow >= 2;
+    const size_t padn_al = (padn + PADV - 1) / PADV * PADV;
 #pragma omp parallel if (ntasks > 1 && !omp_in_parallel())
     {
-        float *pad = cnn_work_get(work, padn + PADV);
+        float *pad = cnn_work_get(work, padn_al + apadn + PADV), *apad = NULL;
         /* 64-byte aligned rows */
-        if (pad) pad += (PADV - ((uintptr_t)pad / sizeof *pad) % PADV) % PADV;
+        if (pad) {
+            pad += (PADV - ((uintptr_t)pad / sizeof *pad) % PADV) % PADV;
+            apad = pad + padn_al;
+        }
 #pragma omp for schedule(dynamic, 1)
         for (long t = 0; t < ntasks; t++) {
             int r0 = (int)(t / ngroups) * rows, r1 = r0 + rows < oh ? r0 + rows : oh, gi = (int)(t % ngroups);
@@ -241,12 +297,15 @@ int cnn_conv_direct(const cnn_layer *L, const float *const *planes, const int *u
             if (cb1 > L->cout) cb1 = L->cout;
             if (!pad) continue; /* work->failed is set: the caller reports it */
             direct_geom gc = g;
+            const int chunk = L->cin < CHUNK ? L->cin : CHUNK;
             for (gc.ci0 = 0; gc.ci0 < L->cin; gc.ci0 += chunk) {
                 gc.nci = L->cin - gc.ci0 < chunk ? L->cin - gc.ci0 : chunk;
                 gc.first = gc.ci0 == 0;
                 gc.last = gc.ci0 + gc.nci == L->cin;
-                fill_pad(L, &gc, planes, ups, h, w, r0, pad);
-                rows_impl(&gc, L->wpack, L->bias, cb0, cb1, pad, r0, r1, out, ow);
+                if (A) fill_pad_from(L, &gc, A, &ga, aplanes, aups, ah, aw, h, w, r0, apad, rows_impl, pad);
+                else fill_pad(L, &gc, planes, ups, h, w, r0, pad);
+                rows_impl(&gc, L->wpack, L->bias, cb0, cb1, pad, r1 - r0, out + (size_t)cb0 * g.plane + (size_t)r0 * ow,
+                          ow);
             }
             if (pool)
                 for (int c = 0; c < L->cout; c++)
@@ -257,6 +316,19 @@ int cnn_conv_direct(const cnn_layer *L, const float *const *planes, const int *u
         }
     }
     return pool;
+}
+
+int cnn_conv_direct(const cnn_layer *L, const float *const *planes, const int *ups, int h, int w, float *out, int oh,
+                    int ow, float *pool_out, cnn_work *work)
+{
+    return conv_direct(L, planes, ups, h, w, NULL, NULL, NULL, 0, 0, out, oh, ow, pool_out, work);
+}
+
+int cnn_conv_fused(const cnn_layer *A, const cnn_layer *L, const float *const *planes, const int *ups, int h, int w,
+                   float *out, int oh, int ow, float *pool_out, cnn_work *work)
+{
+    const int ah = cnn_conv_out(h, A->kh, A->sh, A->ph, A->dh), aw = cnn_conv_out(w, A->kw, A->sw, A->pw, A->dw);
+    return conv_direct(L, NULL, NULL, ah, aw, A, planes, ups, h, w, out, oh, ow, pool_out, work);
 }
 
 void cnn_convt_direct(const cnn_layer *L, const float *in, int h, int w, float *out, int oh, int ow, cnn_work *work)

@@ -396,7 +396,8 @@ static void fold_and_fuse(tl_cnn *net)
 static void mark_use(tl_cnn *net, int t, int i)
 {
     net->last_use[t] = i;
-    if (t > 0 && (net->layers[t - 1].virtual_concat || net->layers[t - 1].virtual_upsample))
+    if (t > 0 && (net->layers[t - 1].virtual_concat || net->layers[t - 1].virtual_upsample ||
+                  net->layers[t - 1].fused_into))
         for (int j = 0; j < net->layers[t - 1].ninputs; j++) mark_use(net, net->layers[t - 1].inputs[j], i);
 }
 
@@ -444,6 +445,32 @@ static int finish(tl_cnn *net, const int *chan, tl_error *err)
             }
         }
         L->virtual_upsample = ok;
+    }
+    /* a direct conv A read only by a stride-1 direct conv L is computed by L,
+     * task by task, into its pad rows (cnn_conv_fused): A's output never goes
+     * to memory. Where L reads a halo of rows (kernel > 1), the tasks
+     * recompute those rows of A, so only when A is cheap (<= 32 taps per
+     * output, e.g. a first conv of one input channel); a 1x1 L (a head)
+     * recomputes nothing. */
+    for (int i = 0; i < net->nlayers; i++) {
+        cnn_layer *L = &net->layers[i];
+        int t = L->inputs ? L->inputs[0] : 0;
+        if (L->kind != CNN_CONV || L->dead || L->ninputs != 1 || t < 1 || L->sh != 1 || L->sw != 1 ||
+            !cnn_direct_ok(L))
+            continue;
+        cnn_layer *A = &net->layers[t - 1];
+        if (A->kind != CNN_CONV || A->dead || t == net->output || !cnn_direct_ok(A) || A->fused_into ||
+            A->producer || (A->inputs[0] > 0 && net->layers[A->inputs[0] - 1].fused_into))
+            continue;
+        int readers = 0;
+        for (int j = 0; j < net->nlayers; j++)
+            for (int k = 0; k < net->layers[j].ninputs; k++)
+                if (!net->layers[j].dead && net->layers[j].inputs[k] == t) readers++;
+        int one_by_one = L->kh == 1 && L->kw == 1 && L->ph == 0 && L->pw == 0;
+        if (readers == 1 && (one_by_one || (size_t)A->cin * A->kh * A->kw <= 32)) {
+            A->fused_into = i + 1;
+            L->producer = t;
+        }
     }
     /* a 2x2 max-pool of a direct conv's output is computed by the conv, from
      * each task's rows while they are in cache (the U-Net's encoder) */

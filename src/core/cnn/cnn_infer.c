@@ -115,6 +115,12 @@ int tl_cnn_forward(const tl_cnn *net, const float *input, int h, int w, float **
             U[i + 1] = L->scale;
             continue;
         }
+        if (L->fused_into) { /* computed by its reader, task by task, never stored */
+            C[i + 1] = c;
+            H[i + 1] = y;
+            W[i + 1] = x;
+            goto release;
+        }
         if (L->pool_early && T[i + 1]) { /* computed with its conv */
             C[i + 1] = c;
             H[i + 1] = y;
@@ -143,16 +149,22 @@ int tl_cnn_forward(const tl_cnn *net, const float *input, int h, int w, float **
                 if (!po) { tl_err(err, "cnn: out of memory for layer %s", P->id); goto done; }
                 T[L->pool_after] = po;
             }
-            int pooled;
-            if (PL[t]) {
-                pooled = cnn_conv2d(L, PL[t], PU[t], 0, H[t], W[t], o, y, x, po, work);
-            } else {
-                for (int ch = 0; ch < C[t]; ch++) {
-                    planes[ch] = a + (size_t)ch * (H[t] / U[t]) * (W[t] / U[t]);
-                    ups[ch] = U[t];
+            /* the input: conv A's output made on the fly, or tensor t */
+            const cnn_layer *A = L->producer ? &net->layers[L->producer - 1] : NULL;
+            const int s = A ? A->inputs[0] : t;
+            const float *const *pl = PL[s];
+            const int *pu = PU[s];
+            if (!pl) {
+                for (int ch = 0; ch < C[s]; ch++) {
+                    planes[ch] = T[s] + (size_t)ch * (H[s] / U[s]) * (W[s] / U[s]);
+                    ups[ch] = U[s];
                 }
-                pooled = cnn_conv2d(L, planes, U[t] > 1 ? ups : NULL, U[t] == 1, H[t], W[t], o, y, x, po, work);
+                pl = planes;
+                pu = U[s] > 1 ? ups : NULL;
             }
+            int pooled;
+            if (A) pooled = cnn_conv_fused(A, L, pl, pu, H[s], W[s], o, y, x, po, work);
+            else pooled = cnn_conv2d(L, pl, pu, !PL[s] && U[s] == 1, H[s], W[s], o, y, x, po, work);
             if (po && !pooled) cnn_maxpool(P, o, c, y, x, po, y / 2, x / 2);
             break;
         }
