@@ -33,6 +33,8 @@
 
 #define KERNEL_Q 1024 /* kernel table rows per grid cell */
 #define TILE 64       /* grid cells per tile side */
+#define COLB 32       /* grid columns per block of the column pass */
+#define PF 16         /* rows the column pass's copy prefetches ahead */
 
 void tl_gridrec_defaults(tl_gridrec_opts *o)
 {
@@ -66,7 +68,7 @@ typedef struct grid_setup {
     size_t n_fast, n_edge;
     void *fft1;       /* the lines: length P */
     void *fft_rows;   /* inverse 2-D, pass 1: all P rows */
-    void *fft_cols_a, *fft_cols_b; /* pass 2: only the columns of the output (x >= 0, x < 0) */
+    void *fft_cols;   /* pass 2: COLB columns gathered into a P x COLB block */
 } grid_setup;
 
 static int cpu_has_avx2(void);
@@ -215,14 +217,13 @@ static int setup_init(grid_setup *g, size_t n_angles, size_t N, const double *th
     }
     g->avx2 = cpu_has_avx2();
     /* The inverse 2-D FFT in two passes: rows, then only the N columns
-     * that reach the output (FFTW's in-place 2-D plan spends as long
-     * copying as transforming at this size, and computes every column). */
-    size_t ha = N - N / 2, hb = P - ((P - N / 2) & ~(size_t)3); /* columns x < 0 from a 4-aligned start */
+     * that reach the output, in blocks (column_pass). FFTW's in-place 2-D
+     * plan spends as long copying as transforming at this size, and
+     * computes every column. */
     g->fft1 = tl_fft_plan_1d(P, -1, err);
     g->fft_rows = g->fft1 ? tl_fft_plan_many(P, P, 1, P, +1, err) : NULL;
-    g->fft_cols_a = g->fft_rows ? tl_fft_plan_many(P, ha, P, 1, +1, err) : NULL;
-    g->fft_cols_b = g->fft_cols_a ? tl_fft_plan_many(P, hb, P, 1, +1, err) : NULL;
-    if (!g->fft_cols_b || build_geometry(g, theta, err)) { setup_free(g); return -1; }
+    g->fft_cols = g->fft_rows ? tl_fft_plan_many(P, COLB, COLB, 1, +1, err) : NULL;
+    if (!g->fft_cols || build_geometry(g, theta, err)) { setup_free(g); return -1; }
     return 0;
 }
 
@@ -376,6 +377,98 @@ int tl_gridrec(const float *sino, size_t n_slices, size_t n_angles, size_t n_col
     return rc;
 }
 
+/* da[j] = cy * cx[j] * re(src[j]), db[j] the same with the imaginary part
+ * (db NULL: an odd last slice). The output is written once and not read
+ * back here, so aligned full blocks bypass the caches (no read for
+ * ownership of lines that are overwritten whole). */
+static inline void deinterleave(const float *src, float cy, const float *cx, size_t nb, float *da, float *db)
+{
+#ifdef __SSE2__
+    if (nb == COLB && !((uintptr_t)da & 15) && !((uintptr_t)db & 15)) {
+        __m128 vy = _mm_set1_ps(cy);
+        for (size_t j = 0; j < COLB; j += 4) {
+            __m128 w = _mm_mul_ps(vy, _mm_loadu_ps(cx + j));
+            __m128 lo = _mm_load_ps(src + 2 * j), hi = _mm_load_ps(src + 2 * j + 4);
+            _mm_stream_ps(da + j, _mm_mul_ps(w, _mm_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0))));
+            if (db) _mm_stream_ps(db + j, _mm_mul_ps(w, _mm_shuffle_ps(lo, hi, _MM_SHUFFLE(3, 1, 3, 1))));
+        }
+        return;
+    }
+#endif
+    for (size_t j = 0; j < nb; j++) da[j] = cy * cx[j] * src[2 * j];
+    if (db)
+        for (size_t j = 0; j < nb; j++) db[j] = cy * cx[j] * src[2 * j + 1];
+}
+
+/* Second pass of the inverse 2-D FFT, fused with the crop and the
+ * deapodisation: COLB grid columns at a time (those of output columns
+ * ix0..ix0+COLB-1) are copied into a P x COLB block that stays in L2,
+ * transformed along v there, and only the N rows that reach the output
+ * are written, real part to slice a, imaginary part to slice b. Done by
+ * FFTW on the grid in place, this pass took over twice as long per
+ * transform as the row pass (FFTW copies strided batches in and out) and
+ * the crop then read the grid once more. */
+static void column_pass(const grid_setup *g, const float *G, float *blk, float *oa, float *ob)
+{
+    size_t P = g->P, N = g->N, h = N / 2;
+    for (size_t ix0 = 0; ix0 < N; ix0 += COLB) {
+        size_t nb = N - ix0 < COLB ? N - ix0 : COLB, col[COLB];
+        /* output column ix is x = ix - N/2, at grid column x mod P (x < 0
+         * sits at the end of the row); a short last block repeats its last column */
+        for (size_t j = 0; j < COLB; j++) {
+            size_t ix = ix0 + (j < nb ? j : nb - 1);
+            col[j] = ix < h ? P - h + ix : ix - h;
+        }
+        if (col[COLB - 1] == col[0] + COLB - 1) {
+            /* rows are a grid row (~20 kB) apart: no hardware prefetcher
+             * follows that, so ask for rows PF ahead */
+            const float *g0 = G + 2 * col[0];
+            for (size_t v = 0; v < P; v++) {
+                if (v + PF < P)
+                    for (size_t l = 0; l < sizeof(float) * 2 * COLB; l += 64)
+                        __builtin_prefetch((const char *)(g0 + 2 * (v + PF) * P) + l);
+                const float *s = g0 + 2 * v * P;
+                float *d = blk + 2 * COLB * v;
+                for (size_t j = 0; j < 2 * COLB; j++) d[j] = s[j];
+            }
+        } else {
+            for (size_t v = 0; v < P; v++)
+                for (size_t j = 0; j < COLB; j++) {
+                    blk[2 * (COLB * v + j)] = G[2 * (v * P + col[j])];
+                    blk[2 * (COLB * v + j) + 1] = G[2 * (v * P + col[j]) + 1];
+                }
+        }
+        tl_fft_exec(g->fft_cols, blk);
+        /* output row iy is y = iy - N/2, at block row y mod P */
+        for (size_t iy = 0; iy < N; iy++) {
+            const float *src = blk + 2 * COLB * (iy < h ? P - h + iy : iy - h);
+            deinterleave(src, g->corr[iy], g->corr + ix0, nb, oa + iy * N + ix0, ob ? ob + iy * N + ix0 : NULL);
+        }
+    }
+#ifdef __SSE2__
+    _mm_sfence(); /* the streamed stores are weakly ordered */
+#endif
+}
+
+/* Built with -DTL_GRIDREC_PROFILE, every call prints the CPU time per
+ * slice pair of each step to stderr (how the figures in
+ * docs/reconstruction.md were taken). */
+#ifdef TL_GRIDREC_PROFILE
+#include <stdio.h>
+#include <time.h>
+static const char *prof_name[] = {"lines", "zero", "spread", "rows", "columns+crop"};
+#define PROF_STEPS 5
+static double prof_t[PROF_STEPS], prof_pairs;
+static double prof_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+#define PT(i) T[i] = prof_now()
+#else
+#define PT(i) (void)0
+#endif
 static int gridrec_locked(grid_setup *gs, const float *sino, size_t n_slices, size_t n_angles, size_t n_cols,
                           size_t stride_s, size_t stride_a, float *out, tl_error *err)
 {
@@ -393,7 +486,9 @@ static int gridrec_locked(grid_setup *gs, const float *sino, size_t n_slices, si
         if (nl) gs->lines = nl;
         int ok = ng && nl;
         while (ok && gs->n_buf < nt) {
-            float *a = tl_fft_alloc(P * P), *b = a ? tl_fft_alloc(n_angles * P) : NULL;
+            /* the lines' buffer doubles as the column pass's block once the
+             * samples are on the grid */
+            float *a = tl_fft_alloc(P * P), *b = a ? tl_fft_alloc((n_angles > COLB ? n_angles : COLB) * P) : NULL;
             if (!b) { tl_fft_free(a); ok = 0; break; }
             gs->grid[gs->n_buf] = a; gs->lines[gs->n_buf] = b; gs->n_buf++;
         }
@@ -410,6 +505,10 @@ static int gridrec_locked(grid_setup *gs, const float *sino, size_t n_slices, si
             if (stop || tl_interrupt_flag) { stop = 1; continue; }
             size_t sa = 2 * pr, sb = sa + 1;
             int has_b = sb < n_slices;
+#ifdef TL_GRIDREC_PROFILE
+            double T[PROF_STEPS + 1];
+#endif
+            PT(0);
             for (size_t a = 0; a < n_angles; a++) {
                 const float *pa = sino + sa * stride_s + a * stride_a;
                 const float *pb = has_b ? sino + sb * stride_s + a * stride_a : NULL;
@@ -423,28 +522,32 @@ static int gridrec_locked(grid_setup *gs, const float *sino, size_t n_slices, si
                     L[2 * jj + 1] = fr * xi + fi * xr;
                 }
             }
+            PT(1);
             memset(G, 0, sizeof(float) * 2 * P * P);
+            PT(2);
             spread_all(G, P, g.fast, g.n_fast, S, g.wdup, g.W, g.avx2);
             for (size_t i = 0; i < g.n_edge; i++) spread_wrapped(G, P, &g.edge[i], S, g.wdup, g.W);
+            PT(3);
             tl_fft_exec(g.fft_rows, G);
-            tl_fft_exec(g.fft_cols_a, G);
-            tl_fft_exec(g.fft_cols_b, G + 2 * ((P - N / 2) & ~(size_t)3));
-            float *oa = out + sa * N * N, *ob = has_b ? out + sb * N * N : NULL;
-            for (size_t iy = 0; iy < N; iy++) {
-                long y = (long)iy - (long)(N / 2);
-                const float *row = G + 2 * ((size_t)((y + (long)P) % (long)P) * P);
-                float cy = g.corr[iy];
-                /* x < 0 sits at the end of the row (wrap-around order), x >= 0 at its start */
-                float *da = oa + iy * N, *db = ob ? ob + iy * N : NULL;
-                for (size_t ix = 0; ix < N; ix++) {
-                    const float *src = row + 2 * (ix < N / 2 ? P - N / 2 + ix : ix - N / 2);
-                    float w = cy * g.corr[ix];
-                    da[ix] = w * src[0];
-                    if (db) db[ix] = w * src[1];
-                }
+            PT(4);
+            column_pass(&g, G, S, out + sa * N * N, has_b ? out + sb * N * N : NULL);
+            PT(5);
+#ifdef TL_GRIDREC_PROFILE
+            #pragma omp critical
+            {
+                for (int i = 0; i < PROF_STEPS; i++) prof_t[i] += T[i + 1] - T[i];
+                prof_pairs += 1;
             }
+#endif
         }
     }
+#ifdef TL_GRIDREC_PROFILE
+    fprintf(stderr, "gridrec, CPU ms per slice pair (%.0f pairs):", prof_pairs);
+    for (int i = 0; i < PROF_STEPS; i++) fprintf(stderr, " %s %.1f", prof_name[i], 1e3 * prof_t[i] / prof_pairs);
+    fprintf(stderr, "\n");
+    memset(prof_t, 0, sizeof prof_t);
+    prof_pairs = 0;
+#endif
     if (stop) return tl_check_interrupt(err) ? -1 : tl_err(err, "gridrec: interrupted");
     return 0;
 }
