@@ -377,6 +377,33 @@ int tl_gridrec(const float *sino, size_t n_slices, size_t n_angles, size_t n_col
     return rc;
 }
 
+static inline uint32_t nonfinite(float x)
+{
+    uint32_t u;
+    memcpy(&u, &x, sizeof u);
+    return (u & 0x7f800000u) == 0x7f800000u;
+}
+
+/* L = pa + i·pb (pb NULL: 0) for the N detector columns; nonzero if any
+ * value is NaN or infinite (integer test: no branch, no float compare). */
+static int load_line(float *restrict L, const float *restrict pa, const float *restrict pb, size_t N)
+{
+    uint32_t bad = 0;
+    if (pb)
+        for (size_t c = 0; c < N; c++) {
+            L[2 * c] = pa[c];
+            L[2 * c + 1] = pb[c];
+            bad |= nonfinite(pa[c]) | nonfinite(pb[c]);
+        }
+    else
+        for (size_t c = 0; c < N; c++) {
+            L[2 * c] = pa[c];
+            L[2 * c + 1] = 0.0f;
+            bad |= nonfinite(pa[c]);
+        }
+    return bad != 0;
+}
+
 /* da[j] = cy * cx[j] * re(src[j]), db[j] the same with the imaginary part
  * (db NULL: an odd last slice). The output is written once and not read
  * back here, so aligned full blocks bypass the caches (no read for
@@ -496,6 +523,11 @@ static int gridrec_locked(grid_setup *gs, const float *sino, size_t n_slices, si
     }
     float **grid = gs->grid, **lines = gs->lines;
     volatile int stop = 0;
+    /* Non-finite input is found while the lines are loaded (a separate
+     * pass over the sinograms cost as much as a tenth of the
+     * reconstruction). Every pair is looked at, so the first bad value is
+     * reported whatever the threads' timing. */
+    size_t first_bad = SIZE_MAX;
     #pragma omp parallel num_threads(nt)
     {
         int t = omp_get_thread_num();
@@ -509,11 +541,19 @@ static int gridrec_locked(grid_setup *gs, const float *sino, size_t n_slices, si
             double T[PROF_STEPS + 1];
 #endif
             PT(0);
+            /* first non-finite input of each slice of the pair (linear index) */
+            size_t bad_a = SIZE_MAX, bad_b = SIZE_MAX;
             for (size_t a = 0; a < n_angles; a++) {
                 const float *pa = sino + sa * stride_s + a * stride_a;
                 const float *pb = has_b ? sino + sb * stride_s + a * stride_a : NULL;
                 float *L = S + 2 * a * P;
-                for (size_t c = 0; c < N; c++) { L[2 * c] = pa[c]; L[2 * c + 1] = pb ? pb[c] : 0.0f; }
+                if (load_line(L, pa, pb, N) && bad_a == SIZE_MAX) {
+                    size_t c = 0;
+                    while (c < N && isfinite(pa[c])) c++;
+                    if (c < N) bad_a = sa * n_angles * N + a * N + c;
+                    for (c = 0; bad_b == SIZE_MAX && pb && c < N; c++)
+                        if (!isfinite(pb[c])) bad_b = sb * n_angles * N + a * N + c;
+                }
                 memset(L + 2 * N, 0, sizeof(float) * 2 * (P - N));
                 tl_fft_exec(g.fft1, L);
                 for (size_t jj = 0; jj < P; jj++) {
@@ -521,6 +561,12 @@ static int gridrec_locked(grid_setup *gs, const float *sino, size_t n_slices, si
                     L[2 * jj] = fr * xr - fi * xi;
                     L[2 * jj + 1] = fr * xi + fi * xr;
                 }
+            }
+            if (bad_a != SIZE_MAX || bad_b != SIZE_MAX) {
+                size_t bad = bad_a != SIZE_MAX ? bad_a : bad_b;
+                #pragma omp critical(gridrec_bad)
+                if (bad < first_bad) first_bad = bad;
+                continue;
             }
             PT(1);
             memset(G, 0, sizeof(float) * 2 * P * P);
@@ -548,6 +594,9 @@ static int gridrec_locked(grid_setup *gs, const float *sino, size_t n_slices, si
     memset(prof_t, 0, sizeof prof_t);
     prof_pairs = 0;
 #endif
+    if (first_bad != SIZE_MAX && !stop)
+        return tl_err(err, "gridrec: the sinograms hold a non-finite value (NaN or infinity) at slice %zu, angle %zu, column %zu (1-based)",
+                      first_bad / (n_angles * N) + 1, first_bad / N % n_angles + 1, first_bad % N + 1);
     if (stop) return tl_check_interrupt(err) ? -1 : tl_err(err, "gridrec: interrupted");
     return 0;
 }
