@@ -62,6 +62,7 @@ typedef struct grid_setup {
     float *corr;      /* N: (-1)^x / ŵ(x) */
     grid_entry *fast; /* footprints inside rows/columns 0..P-1, sorted by tile */
     grid_entry *edge; /* footprints that wrap around the grid edge */
+    size_t *trow;     /* fast[trow[t] .. trow[t + 1]) start in tile row t */
     int avx2;         /* use the AVX2/FMA loop */
     int n_buf;        /* per-thread buffers kept with the setup */
     float **grid, **lines;
@@ -80,7 +81,7 @@ static void setup_free(grid_setup *g)
     g->grid = g->lines = NULL;
     g->n_buf = 0;
     tl_pswf_free(&g->k);
-    free(g->wdup); free(g->filt); free(g->corr); free(g->fast); free(g->edge);
+    free(g->wdup); free(g->filt); free(g->corr); free(g->fast); free(g->edge); free(g->trow);
 }
 
 /* Footprint of frequency k at angle (cs, sn): first cell and table rows.
@@ -150,7 +151,9 @@ static int build_geometry(grid_setup *g, const double *theta, tl_error *err)
      * previous (misaligned, partly overlapping) store. Interleaving four
      * far-apart parts of the tile's list makes neighbours independent. */
     grid_entry *tmp = malloc(sizeof(grid_entry) * (g->n_fast ? g->n_fast : 1));
-    if (!tmp) { free(count); free(cs); return tl_err(err, "gridrec: out of memory for the geometry"); }
+    g->trow = malloc(sizeof(size_t) * (nt + 1));
+    if (!tmp || !g->trow) { free(tmp); free(count); free(cs); return tl_err(err, "gridrec: out of memory for the geometry"); }
+    for (size_t ty = 0; ty <= nt; ty++) g->trow[ty] = ty ? count[ty * nt - 1] : 0;
     for (size_t t = 0, begin = 0; t < nt * nt; t++) {
         size_t end = count[t], len = end - begin, q = (len + 3) / 4, o = begin;
         for (size_t i = 0; i < q; i++)
@@ -322,6 +325,27 @@ static void spread_wrapped(float *G, size_t P, const grid_entry *e, const float 
             p[0] += w * s[0];
             p[1] += w * s[1];
         }
+}
+
+/* Grid every fast footprint, tile row after tile row, clearing the grid
+ * just ahead of them: the rows tile row t reaches that no earlier one
+ * did (its own, less the W - 1 the previous one spilled into, plus its
+ * own spill) are zeroed right before its footprints land there. Those
+ * rows are then in cache when the gridding adds to them, where a memset
+ * of the whole grid first (52 MB at 2048 px) wrote it to memory only for
+ * the gridding to read the zeros back. All rows are zero at the end, so
+ * the wrapped footprints can follow. */
+static void spread_rows(const grid_setup *g, float *G, const float *S)
+{
+    size_t P = g->P, nt = (P + TILE - 1) / TILE, done = 0;
+    for (size_t t = 0; t <= nt; t++) {
+        size_t upto = t < nt ? (t + 1) * TILE + (size_t)g->W - 1 : P;
+        if (upto > P) upto = P;
+        if (upto > done) memset(G + 2 * done * P, 0, sizeof(float) * 2 * (upto - done) * P);
+        done = upto > done ? upto : done;
+        if (t < nt)
+            spread_all(G, P, g->fast + g->trow[t], g->trow[t + 1] - g->trow[t], S, g->wdup, g->W, g->avx2);
+    }
 }
 
 /* The setup (tables, plans, ~12 bytes per sample of geometry) depends on
@@ -528,8 +552,8 @@ static void column_pass(const grid_setup *g, const float *G, float *blk, float *
 #ifdef TL_GRIDREC_PROFILE
 #include <stdio.h>
 #include <time.h>
-static const char *prof_name[] = {"lines", "zero", "spread", "rows", "columns+crop"};
-#define PROF_STEPS 5
+static const char *prof_name[] = {"lines", "zero+spread", "rows", "columns+crop"};
+#define PROF_STEPS 4
 static double prof_t[PROF_STEPS], prof_pairs;
 static double prof_now(void)
 {
@@ -610,15 +634,13 @@ static int gridrec_locked(grid_setup *gs, const float *sino, size_t n_slices, si
                 continue;
             }
             PT(1);
-            memset(G, 0, sizeof(float) * 2 * P * P);
-            PT(2);
-            spread_all(G, P, g.fast, g.n_fast, S, g.wdup, g.W, g.avx2);
+            spread_rows(&g, G, S);
             for (size_t i = 0; i < g.n_edge; i++) spread_wrapped(G, P, &g.edge[i], S, g.wdup, g.W);
-            PT(3);
+            PT(2);
             tl_fft_exec(g.fft_rows, G);
-            PT(4);
+            PT(3);
             column_pass(&g, G, S, out + sa * N * N, has_b ? out + sb * N * N : NULL);
-            PT(5);
+            PT(4);
 #ifdef TL_GRIDREC_PROFILE
             #pragma omp critical
             {
