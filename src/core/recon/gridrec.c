@@ -11,14 +11,18 @@
  * padding both keeps the filter's convolution from wrapping around and
  * oversamples the grid, which is what keeps the kernel's aliasing small.
  *
- * Speed: the grid (P² complex, ~75 MB for 2048 columns) is far larger than
- * the caches, and walking it line by line, angle after angle, misses on
- * every sample. The sample positions depend only on the geometry, so they
- * are computed once per geometry, bucketed by 64 x 64 tiles of the grid, and
- * the accumulation runs tile after tile: each tile's cells stay in L1
- * while every sample falling on it is added. The weights come from a
- * table at 1/1024 cell, laid out duplicated (w0 w0 w1 w1 ...) so one
- * kernel row is two SSE multiply-adds on interleaved complex values. */
+ * Speed: the grid (P² complex, 52 MB for 2048 columns at padding 1.25)
+ * is far larger than the caches, and walking it line by line, angle after
+ * angle, misses on every sample. The sample positions depend only on the
+ * geometry, so they are computed once per geometry, bucketed by 64 x 64
+ * tiles of the grid, and the accumulation runs tile after tile: each
+ * tile's cells stay in L1 while every sample falling on it is added (one
+ * AVX2 FMA per kernel row; the weights come from a table at 1/1024 cell,
+ * laid out duplicated, w0 w0 w1 w1 ..., for interleaved complex values).
+ * The grid is cleared and row-transformed tile row by tile row while it is
+ * in cache (spread_and_rows), and the column pass works on L2-sized blocks
+ * of columns and writes the output directly (column_pass), so each slice
+ * pair streams the grid through memory about twice instead of five times. */
 #include "recon.h"
 
 #include <math.h>
@@ -63,12 +67,14 @@ typedef struct grid_setup {
     grid_entry *fast; /* footprints inside rows/columns 0..P-1, sorted by tile */
     grid_entry *edge; /* footprints that wrap around the grid edge */
     size_t *trow;     /* fast[trow[t] .. trow[t + 1]) start in tile row t */
+    unsigned char *erow; /* P flags: rows a wrapped footprint reaches */
     int avx2;         /* use the AVX2/FMA loop */
     int n_buf;        /* per-thread buffers kept with the setup */
     float **grid, **lines;
     size_t n_fast, n_edge;
     void *fft1;       /* the lines: length P */
-    void *fft_rows;   /* inverse 2-D, pass 1: all P rows */
+    void *fft_rows;   /* inverse 2-D, pass 1: TILE rows */
+    void *fft_rows_tail; /* the last P % TILE rows (NULL if none) */
     void *fft_cols;   /* pass 2: COLB columns gathered into a P x COLB block */
 } grid_setup;
 
@@ -81,7 +87,7 @@ static void setup_free(grid_setup *g)
     g->grid = g->lines = NULL;
     g->n_buf = 0;
     tl_pswf_free(&g->k);
-    free(g->wdup); free(g->filt); free(g->corr); free(g->fast); free(g->edge); free(g->trow);
+    free(g->wdup); free(g->filt); free(g->corr); free(g->fast); free(g->edge); free(g->trow); free(g->erow);
 }
 
 /* Footprint of frequency k at angle (cs, sn): first cell and table rows.
@@ -152,8 +158,11 @@ static int build_geometry(grid_setup *g, const double *theta, tl_error *err)
      * far-apart parts of the tile's list makes neighbours independent. */
     grid_entry *tmp = malloc(sizeof(grid_entry) * (g->n_fast ? g->n_fast : 1));
     g->trow = malloc(sizeof(size_t) * (nt + 1));
-    if (!tmp || !g->trow) { free(tmp); free(count); free(cs); return tl_err(err, "gridrec: out of memory for the geometry"); }
+    g->erow = calloc(P, 1);
+    if (!tmp || !g->trow || !g->erow) { free(tmp); free(count); free(cs); return tl_err(err, "gridrec: out of memory for the geometry"); }
     for (size_t ty = 0; ty <= nt; ty++) g->trow[ty] = ty ? count[ty * nt - 1] : 0;
+    for (size_t i = 0; i < g->n_edge; i++)
+        for (long a = 0; a < W; a++) g->erow[(g->edge[i].off / P + (size_t)a) % P] = 1;
     for (size_t t = 0, begin = 0; t < nt * nt; t++) {
         size_t end = count[t], len = end - begin, q = (len + 3) / 4, o = begin;
         for (size_t i = 0; i < q; i++)
@@ -224,8 +233,10 @@ static int setup_init(grid_setup *g, size_t n_angles, size_t N, const double *th
      * plan spends as long copying as transforming at this size, and
      * computes every column. */
     g->fft1 = tl_fft_plan_1d(P, -1, err);
-    g->fft_rows = g->fft1 ? tl_fft_plan_many(P, P, 1, P, +1, err) : NULL;
-    g->fft_cols = g->fft_rows ? tl_fft_plan_many(P, COLB, COLB, 1, +1, err) : NULL;
+    g->fft_rows = g->fft1 ? tl_fft_plan_many(P, P < TILE ? P : TILE, 1, P, +1, err) : NULL;
+    int tail_ok = 1;
+    if (g->fft_rows && P > TILE && P % TILE) tail_ok = (g->fft_rows_tail = tl_fft_plan_many(P, P % TILE, 1, P, +1, err)) != NULL;
+    g->fft_cols = g->fft_rows && tail_ok ? tl_fft_plan_many(P, COLB, COLB, 1, +1, err) : NULL;
     if (!g->fft_cols || build_geometry(g, theta, err)) { setup_free(g); return -1; }
     return 0;
 }
@@ -327,24 +338,30 @@ static void spread_wrapped(float *G, size_t P, const grid_entry *e, const float 
         }
 }
 
-/* Grid every fast footprint, tile row after tile row, clearing the grid
- * just ahead of them: the rows tile row t reaches that no earlier one
- * did (its own, less the W - 1 the previous one spilled into, plus its
- * own spill) are zeroed right before its footprints land there. Those
- * rows are then in cache when the gridding adds to them, where a memset
- * of the whole grid first (52 MB at 2048 px) wrote it to memory only for
- * the gridding to read the zeros back. All rows are zero at the end, so
- * the wrapped footprints can follow. */
-static void spread_rows(const grid_setup *g, float *G, const float *S)
+/* Grid every footprint and do the row pass of the inverse 2-D FFT, tile
+ * row after tile row, so the grid is in cache for both:
+ * - the few rows wrapped footprints reach are cleared and those
+ *   footprints gridded first;
+ * - before tile row t, the other rows it reaches that no earlier one did
+ *   are cleared (a memset of the whole grid first, 52 MB at 2048 px, wrote
+ *   it to memory only for the gridding to read the zeros back);
+ * - after tile row t, no footprint is left to reach rows < (t + 1)·TILE:
+ *   they are transformed while still in cache. */
+static void spread_and_rows(const grid_setup *g, float *G, const float *S)
 {
-    size_t P = g->P, nt = (P + TILE - 1) / TILE, done = 0;
-    for (size_t t = 0; t <= nt; t++) {
-        size_t upto = t < nt ? (t + 1) * TILE + (size_t)g->W - 1 : P;
-        if (upto > P) upto = P;
-        if (upto > done) memset(G + 2 * done * P, 0, sizeof(float) * 2 * (upto - done) * P);
-        done = upto > done ? upto : done;
-        if (t < nt)
-            spread_all(G, P, g->fast + g->trow[t], g->trow[t + 1] - g->trow[t], S, g->wdup, g->W, g->avx2);
+    size_t P = g->P, nt = (P + TILE - 1) / TILE, zeroed = 0, fft_done = 0;
+    for (size_t v = 0; v < P; v++)
+        if (g->erow[v]) memset(G + 2 * v * P, 0, sizeof(float) * 2 * P);
+    for (size_t i = 0; i < g->n_edge; i++) spread_wrapped(G, P, &g->edge[i], S, g->wdup, g->W);
+    for (size_t t = 0; t < nt; t++) {
+        size_t upto = (t + 1) * TILE + (size_t)g->W - 1;
+        if (upto > P || t == nt - 1) upto = P;
+        for (; zeroed < upto; zeroed++)
+            if (!g->erow[zeroed]) memset(G + 2 * zeroed * P, 0, sizeof(float) * 2 * P);
+        spread_all(G, P, g->fast + g->trow[t], g->trow[t + 1] - g->trow[t], S, g->wdup, g->W, g->avx2);
+        size_t final = t == nt - 1 ? P : (t + 1) * TILE;
+        for (; fft_done < final; fft_done += TILE) /* only the last chunk can be short (P % TILE rows) */
+            tl_fft_exec(fft_done + TILE <= P || P <= TILE ? g->fft_rows : g->fft_rows_tail, G + 2 * fft_done * P);
     }
 }
 
@@ -552,8 +569,8 @@ static void column_pass(const grid_setup *g, const float *G, float *blk, float *
 #ifdef TL_GRIDREC_PROFILE
 #include <stdio.h>
 #include <time.h>
-static const char *prof_name[] = {"lines", "zero+spread", "rows", "columns+crop"};
-#define PROF_STEPS 4
+static const char *prof_name[] = {"lines", "gridding+rows", "columns+crop"};
+#define PROF_STEPS 3
 static double prof_t[PROF_STEPS], prof_pairs;
 static double prof_now(void)
 {
@@ -634,13 +651,10 @@ static int gridrec_locked(grid_setup *gs, const float *sino, size_t n_slices, si
                 continue;
             }
             PT(1);
-            spread_rows(&g, G, S);
-            for (size_t i = 0; i < g.n_edge; i++) spread_wrapped(G, P, &g.edge[i], S, g.wdup, g.W);
+            spread_and_rows(&g, G, S);
             PT(2);
-            tl_fft_exec(g.fft_rows, G);
-            PT(3);
             column_pass(&g, G, S, out + sa * N * N, has_b ? out + sb * N * N : NULL);
-            PT(4);
+            PT(3);
 #ifdef TL_GRIDREC_PROFILE
             #pragma omp critical
             {
