@@ -22,7 +22,8 @@
  * The grid is cleared and row-transformed tile row by tile row while it is
  * in cache (spread_and_rows), and the column pass works on L2-sized blocks
  * of columns and writes the output directly (column_pass), so each slice
- * pair streams the grid through memory about twice instead of five times. */
+ * pair moves the grid through memory twice (written back once, read once
+ * by the column pass) instead of six times. */
 #include "recon.h"
 
 #include <math.h>
