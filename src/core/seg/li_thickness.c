@@ -30,51 +30,28 @@
  * (plane reads stay contiguous); each column's result depends only on its
  * own voxels, so any thread count gives the same map. */
 #include "seg.h"
+#include "seg_columns.h"
 
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-static inline double clamp01(double f) { return f < 0 ? 0 : f > 1 ? 1 : f; }
-
-/* Fraction of material `a` in a voxel of intensity v mixing a (level la)
- * with b (level lb). */
-static inline double mix(double v, double la, double lb) { return clamp01((lb - v) / (lb - la)); }
-
-/* One column in walk order: v intensities, li and vd masks (vd may be
- * NULL), n voxels. Writes the first Li voxel, the last, and the first void
- * voxel (-1 if none). Returns 0 when the column holds no Li. */
-static int column_runs(const uint8_t *li, const uint8_t *vd, int n, int *s, int *e, int *v0)
-{
-    *s = *e = *v0 = -1;
-    for (int k = 0; k < n; k++)
-        if (li[k]) {
-            if (*s < 0) *s = k;
-            *e = k;
-        }
-    if (*s < 0) return 0;
-    if (vd)
-        for (int k = *s; k <= *e; k++)
-            if (vd[k]) { *v0 = k; break; }
-    return 1;
-}
-
 /* Li fraction of a voxel between Li and void; without a void level (no
  * void class seen in the histogram) a voxel above void_max counts whole. */
 static inline double li_vs_void(double v, double L, double V, int is_void)
 {
-    return isfinite(V) ? clamp01((v - V) / (L - V)) : is_void ? 0.0 : 1.0;
+    return isfinite(V) ? tl_clamp01((v - V) / (L - V)) : is_void ? 0.0 : 1.0;
 }
 
 /* Li content (voxels) of one column; see the header comment. */
 static double column_li(const float *v, int n, int s, int e, int v0, double L, double S, double V, double P)
 {
-    double li = s > 0 ? mix(v[s - 1], L, S) : 0; /* steel-side partner of the first Li voxel */
+    double li = s > 0 ? tl_mix(v[s - 1], L, S) : 0; /* steel-side partner of the first Li voxel */
     if (v0 >= 0) {
         /* an interfacial void: Li ends where it begins */
         if (v0 == s) return li + li_vs_void(v[s], L, V, 1);
-        double fs = mix(v[s], L, S);
+        double fs = tl_mix(v[s], L, S);
         if (v0 == s + 1) {
             double fv = li_vs_void(v[s], L, V, 0);
             li += fs < fv ? fs : fv;
@@ -89,39 +66,13 @@ static double column_li(const float *v, int n, int s, int e, int v0, double L, d
     while (b > s && !(v[b] < mid)) b--;
     if (b == s) {
         /* one Li voxel: it mixes with steel on one side and the partner on the other */
-        double fs = mix(v[s], L, S), fp = mix(v[s], L, P);
+        double fs = tl_mix(v[s], L, S), fp = tl_mix(v[s], L, P);
         li += fs < fp ? fs : fp;
     } else {
-        li += mix(v[s], L, S) + (double)(b - s - 1) + mix(v[b], L, P);
+        li += tl_mix(v[s], L, S) + (double)(b - s - 1) + tl_mix(v[b], L, P);
     }
-    if (b + 1 < n) li += mix(v[b + 1], L, P);
+    if (b + 1 < n) li += tl_mix(v[b + 1], L, P);
     return li;
-}
-
-static int cmp_float(const void *a, const void *b)
-{
-    float x = *(const float *)a, y = *(const float *)b;
-    return (x > y) - (x < y);
-}
-
-/* Gather rows [y, y + rows) of a volume into column-major buffers in walk
- * order: buf[c * nz + k] = voxel k of column c along the walk. */
-static void gather_f32(const tl_volume *vol, size_t y, size_t ncol, int fwd, float *buf)
-{
-    const size_t nz = vol->nz, ny = vol->ny, nx = vol->nx;
-    for (size_t k = 0; k < nz; k++) {
-        const float *row = (const float *)vol->data + (tl_walk_z(k, nz, fwd) * ny + y) * nx;
-        for (size_t c = 0; c < ncol; c++) buf[c * nz + k] = row[c];
-    }
-}
-
-static void gather_u8(const tl_volume *vol, size_t y, size_t ncol, int fwd, uint8_t *buf)
-{
-    const size_t nz = vol->nz, ny = vol->ny, nx = vol->nx;
-    for (size_t k = 0; k < nz; k++) {
-        const uint8_t *row = (const uint8_t *)vol->data + (tl_walk_z(k, nz, fwd) * ny + y) * nx;
-        for (size_t c = 0; c < ncol; c++) buf[c * nz + k] = row[c];
-    }
 }
 
 int tl_li_thickness(const tl_volume *vol, const tl_volume *li, const tl_volume *voids, const tl_li_thickness_opts *o,
@@ -172,14 +123,14 @@ int tl_li_thickness(const tl_volume *vol, const tl_volume *li, const tl_volume *
         for (size_t ch = 0; ch < nch; ch++) {
             if (!vb || !lb || (voids && !db)) continue;
             const size_t y = ch * rows, ncol = (ny - y < rows ? ny - y : rows) * nx;
-            gather_f32(vol, y, ncol, fwd, vb);
-            gather_u8(li, y, ncol, fwd, lb);
-            if (voids) gather_u8(voids, y, ncol, fwd, db);
+            tl_gather_columns_f32(vol, y, ncol, fwd, vb);
+            tl_gather_columns_u8(li, y, ncol, fwd, lb);
+            if (voids) tl_gather_columns_u8(voids, y, ncol, fwd, db);
             for (size_t c = 0; c < ncol; c++) {
-                int s, e, v0;
+                int s, e, v0, v1;
                 after[y * nx + c] = NAN;
                 th[y * nx + c] = -1.0f;
-                if (!column_runs(lb + c * nz, db ? db + c * nz : NULL, n, &s, &e, &v0)) continue;
+                if (!tl_column_runs(lb + c * nz, db ? db + c * nz : NULL, n, &s, &e, &v0, &v1)) continue;
                 if (v0 < 0 && e + 1 < n) after[y * nx + c] = vb[c * nz + (size_t)e + 1];
             }
         }
@@ -193,8 +144,7 @@ int tl_li_thickness(const tl_volume *vol, const tl_volume *li, const tl_volume *
             if (!isnan(after[i])) after[m++] = after[i];
         if (m == 0) P = INFINITY; /* every column ends in a void: no partner needed */
         else {
-            qsort(after, m, sizeof *after, cmp_float);
-            P = m % 2 ? after[m / 2] : 0.5 * ((double)after[m / 2 - 1] + after[m / 2]);
+            P = tl_median_float(after, m);
         }
         if (isfinite(P) && !(P > L)) {
             free(after);
@@ -217,12 +167,12 @@ int tl_li_thickness(const tl_volume *vol, const tl_volume *li, const tl_volume *
         for (size_t ch = 0; ch < nch; ch++) {
             if (!vb || !lb || (voids && !db)) continue;
             const size_t y = ch * rows, ncol = (ny - y < rows ? ny - y : rows) * nx;
-            gather_f32(vol, y, ncol, fwd, vb);
-            gather_u8(li, y, ncol, fwd, lb);
-            if (voids) gather_u8(voids, y, ncol, fwd, db);
+            tl_gather_columns_f32(vol, y, ncol, fwd, vb);
+            tl_gather_columns_u8(li, y, ncol, fwd, lb);
+            if (voids) tl_gather_columns_u8(voids, y, ncol, fwd, db);
             for (size_t c = 0; c < ncol; c++) {
-                int s, e, v0;
-                if (!column_runs(lb + c * nz, db ? db + c * nz : NULL, n, &s, &e, &v0)) continue;
+                int s, e, v0, v1;
+                if (!tl_column_runs(lb + c * nz, db ? db + c * nz : NULL, n, &s, &e, &v0, &v1)) continue;
                 double t = column_li(vb + c * nz, n, s, e, v0, L, S, V, P);
                 th[y * nx + c] = (float)(t * dz);
                 total += t;
