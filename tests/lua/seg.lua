@@ -65,6 +65,17 @@ T.case("column pipeline on the synthetic cell (tl.phantom), both electrodes", fu
     local smae = map_mae(S.thickness_um, lt, lt:ge(0.001), 1.7)
     T.ok(smae < 0.4 and smae < 0.7 * mae / n, side .. ": sub-voxel Li thickness MAE " .. smae .. " voxels")
     T.ok(S.levels.partner_level > S.levels.li_level and S.levels.proposed)
+    -- the same maps and sums with one thread and with two
+    local I2 = tl.interphase(band, L.li, V.voids, { electrode = side })
+    local before = tl.threads()
+    tl.threads(1)
+    local S1 = tl.li_thickness(band, L.li, V.voids, { electrode = side })
+    local I1 = tl.interphase(band, L.li, V.voids, { electrode = side })
+    tl.threads(before)
+    T.eq(tl.compare(S1.thickness_um, S.thickness_um).max_abs, 0, side .. ": li_thickness 1 vs 2 threads")
+    T.eq(S1.li_volume_um3, S.li_volume_um3)
+    T.eq(I1.mean_um, I2.mean_um, side .. ": interphase 1 vs 2 threads")
+    T.eq(I1.levels.interphase_level, I2.levels.interphase_level)
   end
 end)
 

@@ -68,83 +68,63 @@ static int column_zone(const float *v, int n, int s, int e, int v1, const levels
 enum pass { PASS_AFTER, PASS_DEEP, PASS_INTERIOR, PASS_PAST, PASS_THICKNESS };
 
 typedef struct {
-    const tl_volume *vol, *li, *voids;
-    int fwd;
     levels lv;
+    enum pass which;
     float *samples; /* per-pass samples (up to per_col per column), NaN = none */
     size_t per_col;
     float *thickness; /* PASS_THICKNESS: the map, in voxels, NaN where not measured */
 } pass_ctx;
 
-/* One pass over all columns; each column writes its own slots, so the
- * result does not depend on the thread count. */
-static int run_pass(pass_ctx *p, enum pass which)
+/* One column of one pass; writes only this column's slots. */
+static void visit(void *ctx, size_t col, const float *v, const uint8_t *li, const uint8_t *vd, int n)
 {
-    const size_t nz = p->vol->nz, ny = p->vol->ny, nx = p->vol->nx;
-    const int n = (int)nz;
-    const size_t rows = nx >= 4096 ? 1 : 4096 / nx, nch = (ny + rows - 1) / rows, cw = rows * nx;
-    int oom = 0;
-    #pragma omp parallel reduction(| : oom)
-    {
-        float *vb = malloc(cw * nz * sizeof *vb);
-        uint8_t *lb = malloc(cw * nz), *db = p->voids ? malloc(cw * nz) : NULL;
-        const int ok = vb && lb && (!p->voids || db);
-        if (!ok) oom = 1;
-        #pragma omp for schedule(dynamic, 1)
-        for (size_t ch = 0; ch < nch; ch++) {
-            if (!ok) continue;
-            const size_t y = ch * rows, ncol = (ny - y < rows ? ny - y : rows) * nx;
-            tl_gather_columns_f32(p->vol, y, ncol, p->fwd, vb);
-            tl_gather_columns_u8(p->li, y, ncol, p->fwd, lb);
-            if (p->voids) tl_gather_columns_u8(p->voids, y, ncol, p->fwd, db);
-            for (size_t c = 0; c < ncol; c++) {
-                const size_t col = y * nx + c;
-                float *smp = p->samples ? p->samples + col * p->per_col : NULL;
-                if (smp)
-                    for (size_t j = 0; j < p->per_col; j++) smp[j] = NAN;
-                if (which == PASS_THICKNESS) p->thickness[col] = NAN;
-                const float *v = vb + c * nz;
-                int s, e, v0, v1;
-                if (!tl_column_runs(lb + c * nz, db ? db + c * nz : NULL, n, &s, &e, &v0, &v1)) continue;
-                if (which == PASS_AFTER || which == PASS_DEEP) {
-                    /* void-free runs: the voxel after the run (what Li meets), or
-                     * voxels 3-6 steps past it (electrolyte, save a few pores) */
-                    if (v0 >= 0) continue;
-                    if (which == PASS_AFTER) {
-                        if (e + 1 < n) smp[0] = v[e + 1];
-                    } else {
-                        for (int j = 0; j < 4 && e + 3 + j < n; j++) smp[j] = v[e + 3 + j];
-                    }
-                    continue;
-                }
-                int start, end;
-                double a_li, a_void;
-                if (!column_zone(v, n, s, e, v1, &p->lv, &start, &end, &a_li, &a_void)) continue;
-                if (which == PASS_INTERIOR) {
-                    const double lo = 0.5 * (p->lv.L + p->lv.X), hi = 0.5 * (p->lv.X + p->lv.E);
-                    size_t j = 0;
-                    for (int q = start + 1; q < end && j < p->per_col; q++)
-                        if (v[q - 1] > lo && v[q - 1] < hi && v[q] > lo && v[q] < hi && v[q + 1] > lo && v[q + 1] < hi)
-                            smp[j++] = v[q];
-                } else if (which == PASS_PAST) {
-                    /* electrolyte voxels whose neighbours are electrolyte too:
-                     * not a pore, not a partial voxel at the layer's face */
-                    const double hi = 0.5 * (p->lv.X + p->lv.E);
-                    size_t j = 0;
-                    for (int q = end + 1; q < end + 7 && q + 1 < n && j < p->per_col; q++)
-                        if (v[q - 1] > hi && v[q] > hi && v[q + 1] > hi) smp[j++] = v[q];
-                } else {
-                    double deficit = 0;
-                    for (int q = start; q <= end; q++) deficit += p->lv.E - v[q];
-                    deficit -= a_li * (p->lv.E - p->lv.L);
-                    if (a_void > 0) deficit -= a_void * (p->lv.E - p->lv.V);
-                    p->thickness[col] = (float)(deficit / (p->lv.E - p->lv.X));
-                }
-            }
+    pass_ctx *p = ctx;
+    float *smp = p->samples ? p->samples + col * p->per_col : NULL;
+    if (smp)
+        for (size_t j = 0; j < p->per_col; j++) smp[j] = NAN;
+    if (p->which == PASS_THICKNESS) p->thickness[col] = NAN;
+    int s, e, v0, v1;
+    if (!tl_column_runs(li, vd, n, &s, &e, &v0, &v1)) return;
+    if (p->which == PASS_AFTER || p->which == PASS_DEEP) {
+        /* void-free runs: the voxel after the run (what Li meets), or voxels
+         * 3-6 steps past it (electrolyte, save a few pores) */
+        if (v0 >= 0) return;
+        if (p->which == PASS_AFTER) {
+            if (e + 1 < n) smp[0] = v[e + 1];
+        } else {
+            for (int j = 0; j < 4 && e + 3 + j < n; j++) smp[j] = v[e + 3 + j];
         }
-        free(vb); free(lb); free(db);
+        return;
     }
-    return oom ? -1 : 0;
+    int start, end;
+    double a_li, a_void;
+    if (!column_zone(v, n, s, e, v1, &p->lv, &start, &end, &a_li, &a_void)) return;
+    if (p->which == PASS_INTERIOR) {
+        const double lo = 0.5 * (p->lv.L + p->lv.X), hi = 0.5 * (p->lv.X + p->lv.E);
+        size_t j = 0;
+        for (int q = start + 1; q < end && j < p->per_col; q++)
+            if (v[q - 1] > lo && v[q - 1] < hi && v[q] > lo && v[q] < hi && v[q + 1] > lo && v[q + 1] < hi) smp[j++] = v[q];
+    } else if (p->which == PASS_PAST) {
+        /* electrolyte voxels whose neighbours are electrolyte too: not a
+         * pore, not a partial voxel at the layer's face */
+        const double hi = 0.5 * (p->lv.X + p->lv.E);
+        size_t j = 0;
+        for (int q = end + 1; q < end + 7 && q + 1 < n && j < p->per_col; q++)
+            if (v[q - 1] > hi && v[q] > hi && v[q + 1] > hi) smp[j++] = v[q];
+    } else {
+        double deficit = 0;
+        for (int q = start; q <= end; q++) deficit += p->lv.E - v[q];
+        deficit -= a_li * (p->lv.E - p->lv.L);
+        if (a_void > 0) deficit -= a_void * (p->lv.E - p->lv.V);
+        p->thickness[col] = (float)(deficit / (p->lv.E - p->lv.X));
+    }
+}
+
+static int run_pass(pass_ctx *p, const tl_volume *vol, const tl_volume *li, const tl_volume *voids, int fwd,
+                    enum pass which)
+{
+    p->which = which;
+    return tl_for_each_column(vol, li, voids, fwd, visit, p);
 }
 
 /* Median of the non-NaN samples of a pass (compacted in place); sets *count. */
@@ -189,8 +169,8 @@ int tl_interphase(const tl_volume *vol, const tl_volume *li, const tl_volume *vo
     if (tl_mask_is_empty(li)) return tl_err(err, "interphase: li mask is empty (no lithium found: check the thresholds and the electrode side)");
 
     const size_t ncol = ny * nx, per_col = 4;
-    pass_ctx p = {vol, li, voids, o->electrode == TL_ELECTRODE_TOP,
-                  {o->li_level, o->void_level, o->interphase_level, o->electrolyte_level}, NULL, per_col, NULL};
+    const int fwd = o->electrode == TL_ELECTRODE_TOP;
+    pass_ctx p = {{o->li_level, o->void_level, o->interphase_level, o->electrolyte_level}, PASS_AFTER, NULL, per_col, NULL};
     p.samples = malloc(ncol * per_col * sizeof *p.samples);
     r->thickness_um = tl_seg_map_like(vol, TL_F32, err);
     r->valid = tl_seg_map_like(vol, TL_U8, err);
@@ -203,21 +183,21 @@ int tl_interphase(const tl_volume *vol, const tl_volume *li, const tl_volume *vo
     const char *what = NULL;
     /* first guesses: what the Li meets, and the electrolyte a few voxels on */
     double x0 = p.lv.X, e0 = p.lv.E;
-    if (isnan(x0) && !run_pass(&p, PASS_AFTER)) x0 = samples_median(p.samples, ncol * per_col, &cnt);
-    if (isnan(e0) && !run_pass(&p, PASS_DEEP)) e0 = samples_median(p.samples, ncol * per_col, &cnt);
+    if (isnan(x0) && !run_pass(&p, vol, li, voids, fwd, PASS_AFTER)) x0 = samples_median(p.samples, ncol * per_col, &cnt);
+    if (isnan(e0) && !run_pass(&p, vol, li, voids, fwd, PASS_DEEP)) e0 = samples_median(p.samples, ncol * per_col, &cnt);
     if (!(x0 > p.lv.L) || !(e0 > x0)) what = "cannot tell the interphase from the electrolyte past the Li runs";
     p.lv.X = x0;
     p.lv.E = e0;
     /* the interphase level from the layer's interior, twice (the range
      * moves with the level); then the electrolyte past each zone */
     for (int it = 0; !what && isnan(o->interphase_level) && it < 2; it++) {
-        if (run_pass(&p, PASS_INTERIOR)) { what = "out of memory"; break; }
+        if (run_pass(&p, vol, li, voids, fwd, PASS_INTERIOR)) { what = "out of memory"; break; }
         double x = samples_median(p.samples, ncol * per_col, &cnt);
         r->interior_voxels = cnt;
         if (cnt > 0) p.lv.X = x;
     }
     if (!what && isnan(o->electrolyte_level)) {
-        if (run_pass(&p, PASS_PAST)) what = "out of memory";
+        if (run_pass(&p, vol, li, voids, fwd, PASS_PAST)) what = "out of memory";
         else {
             double e = samples_median(p.samples, ncol * per_col, &cnt);
             if (cnt > 0) p.lv.E = e;
@@ -227,7 +207,7 @@ int tl_interphase(const tl_volume *vol, const tl_volume *li, const tl_volume *vo
     free(p.samples);
     p.samples = NULL;
     p.thickness = r->thickness_um->data;
-    if (!what && run_pass(&p, PASS_THICKNESS)) what = "out of memory";
+    if (!what && run_pass(&p, vol, li, voids, fwd, PASS_THICKNESS)) what = "out of memory";
     if (what) {
         tl_err(err, "interphase: %s (Li %g, interphase %g, electrolyte %g): check the electrode side, or give "
                "interphase_level and electrolyte_level", what, p.lv.L, p.lv.X, p.lv.E);

@@ -75,6 +75,28 @@ static double column_li(const float *v, int n, int s, int e, int v0, double L, d
     return li;
 }
 
+typedef struct {
+    double L, S, V, P;
+    float *after; /* pass 1: the voxel after each void-free run, NaN elsewhere */
+    float *th;    /* pass 2: Li content in voxels, -1 without Li */
+} li_ctx;
+
+static void after_run(void *ctx, size_t col, const float *v, const uint8_t *li, const uint8_t *vd, int n)
+{
+    li_ctx *c = ctx;
+    int s, e, v0, v1;
+    c->after[col] = NAN;
+    if (tl_column_runs(li, vd, n, &s, &e, &v0, &v1) && v0 < 0 && e + 1 < n) c->after[col] = v[e + 1];
+}
+
+static void li_content(void *ctx, size_t col, const float *v, const uint8_t *li, const uint8_t *vd, int n)
+{
+    li_ctx *c = ctx;
+    int s, e, v0, v1;
+    c->th[col] = tl_column_runs(li, vd, n, &s, &e, &v0, &v1) ? (float)column_li(v, n, s, e, v0, c->L, c->S, c->V, c->P)
+                                                             : -1.0f;
+}
+
 int tl_li_thickness(const tl_volume *vol, const tl_volume *li, const tl_volume *voids, const tl_li_thickness_opts *o,
                     tl_li_thickness_result *r, tl_error *err)
 {
@@ -86,103 +108,57 @@ int tl_li_thickness(const tl_volume *vol, const tl_volume *li, const tl_volume *
         if (voids->dtype != TL_U8) return tl_err(err, "li_thickness: voids mask must be u8, got %s", tl_dtype_name(voids->dtype));
         if (tl_vol_check_same_shape(vol, "volume", voids, "voids", err)) return tl_err_prefix(err, "li_thickness: ");
     }
-    const size_t nz = vol->nz, ny = vol->ny, nx = vol->nx;
+    const size_t nz = vol->nz, ny = vol->ny, nx = vol->nx, ncol = ny * nx;
     char sh[64];
     if (nz < 2) return tl_err(err, "li_thickness: volume must be 3D (columns along z), got a 2D map of shape %s", tl_vol_shape_str(vol, sh, sizeof sh));
     if (nz > INT32_MAX) return tl_err(err, "li_thickness: nz %zu too large", nz);
-    const double L = o->li_level, S = o->steel_level;
-    if (!isfinite(L) || !isfinite(S) || !(S > L))
-        return tl_err(err, "li_thickness: steel_level (%g) must be above li_level (%g)", S, L);
-    const double V = o->void_level; /* NaN: the Li/void boundary is counted, not unmixed */
-    if (isfinite(V) && !(V < L))
-        return tl_err(err, "li_thickness: void_level (%g) must be below li_level (%g)", V, L);
-    if (!isnan(o->partner_level) && !(isfinite(o->partner_level) && o->partner_level > L))
-        return tl_err(err, "li_thickness: partner_level (%g) must be above li_level (%g)", o->partner_level, L);
+    li_ctx c = {o->li_level, o->steel_level, o->void_level, o->partner_level, NULL, NULL};
+    if (!isfinite(c.L) || !isfinite(c.S) || !(c.S > c.L))
+        return tl_err(err, "li_thickness: steel_level (%g) must be above li_level (%g)", c.S, c.L);
+    /* V NaN: the Li/void boundary is counted, not unmixed */
+    if (isfinite(c.V) && !(c.V < c.L))
+        return tl_err(err, "li_thickness: void_level (%g) must be below li_level (%g)", c.V, c.L);
+    if (!isnan(c.P) && !(isfinite(c.P) && c.P > c.L))
+        return tl_err(err, "li_thickness: partner_level (%g) must be above li_level (%g)", c.P, c.L);
     if (tl_mask_is_empty(li)) return tl_err(err, "li_thickness: li mask is empty (no lithium found: check the thresholds and the electrode side)");
     r->thickness_um = tl_seg_map_like(vol, TL_F32, err);
-    float *after = malloc(ny * nx * sizeof *after); /* the voxel after each void-free run, NaN elsewhere */
-    if (!r->thickness_um || !after) {
-        free(after);
-        tl_li_thickness_result_free(r);
-        return after ? -1 : tl_err(err, "li_thickness: out of memory");
-    }
+    if (!r->thickness_um) return -1;
     const int fwd = o->electrode == TL_ELECTRODE_TOP;
-    const int n = (int)nz;
-    const double dz = vol->voxel_um[0];
-    float *th = r->thickness_um->data;
-    const size_t rows = nx >= 4096 ? 1 : 4096 / nx, nch = (ny + rows - 1) / rows, cw = rows * nx;
-    int oom = 0;
-
-    /* pass 1: runs per column, and what a void-free run meets */
-    #pragma omp parallel reduction(| : oom)
-    {
-        float *vb = malloc(cw * nz * sizeof *vb);
-        uint8_t *lb = malloc(cw * nz), *db = voids ? malloc(cw * nz) : NULL;
-        if (!vb || !lb || (voids && !db)) oom = 1;
-        #pragma omp for schedule(dynamic, 1)
-        for (size_t ch = 0; ch < nch; ch++) {
-            if (!vb || !lb || (voids && !db)) continue;
-            const size_t y = ch * rows, ncol = (ny - y < rows ? ny - y : rows) * nx;
-            tl_gather_columns_f32(vol, y, ncol, fwd, vb);
-            tl_gather_columns_u8(li, y, ncol, fwd, lb);
-            if (voids) tl_gather_columns_u8(voids, y, ncol, fwd, db);
-            for (size_t c = 0; c < ncol; c++) {
-                int s, e, v0, v1;
-                after[y * nx + c] = NAN;
-                th[y * nx + c] = -1.0f;
-                if (!tl_column_runs(lb + c * nz, db ? db + c * nz : NULL, n, &s, &e, &v0, &v1)) continue;
-                if (v0 < 0 && e + 1 < n) after[y * nx + c] = vb[c * nz + (size_t)e + 1];
-            }
+    if (isnan(c.P)) {
+        c.after = malloc(ncol * sizeof *c.after);
+        if (!c.after || tl_for_each_column(vol, li, voids, fwd, after_run, &c)) {
+            free(c.after);
+            tl_li_thickness_result_free(r);
+            return tl_err(err, "li_thickness: out of memory");
         }
-        free(vb); free(lb); free(db);
-    }
-    if (oom) { free(after); tl_li_thickness_result_free(r); return tl_err(err, "li_thickness: out of memory"); }
-    double P = o->partner_level;
-    if (isnan(P)) {
         size_t m = 0;
-        for (size_t i = 0; i < ny * nx; i++)
-            if (!isnan(after[i])) after[m++] = after[i];
-        if (m == 0) P = INFINITY; /* every column ends in a void: no partner needed */
-        else {
-            P = tl_median_float(after, m);
-        }
-        if (isfinite(P) && !(P > L)) {
-            free(after);
+        for (size_t i = 0; i < ncol; i++)
+            if (!isnan(c.after[i])) c.after[m++] = c.after[i];
+        c.P = m ? tl_median_float(c.after, m) : INFINITY; /* INFINITY: every column ends in a void */
+        free(c.after);
+        c.after = NULL;
+        if (isfinite(c.P) && !(c.P > c.L)) {
             tl_li_thickness_result_free(r);
             return tl_err(err, "li_thickness: the voxels after the Li runs (median %g) are not brighter than li_level (%g): "
-                          "check li_level and the electrode side, or give partner_level", P, L);
+                          "check li_level and the electrode side, or give partner_level", c.P, c.L);
         }
     }
-    free(after);
-
-    /* pass 2: the Li content of every column */
+    c.th = r->thickness_um->data;
+    if (tl_for_each_column(vol, li, voids, fwd, li_content, &c)) {
+        tl_li_thickness_result_free(r);
+        return tl_err(err, "li_thickness: out of memory");
+    }
+    /* voxels -> µm, and the total in a fixed order (any thread count, same sum) */
+    const double dz = vol->voxel_um[0];
     double total = 0;
     size_t cols = 0;
-    #pragma omp parallel reduction(| : oom) reduction(+ : total, cols)
-    {
-        float *vb = malloc(cw * nz * sizeof *vb);
-        uint8_t *lb = malloc(cw * nz), *db = voids ? malloc(cw * nz) : NULL;
-        if (!vb || !lb || (voids && !db)) oom = 1;
-        #pragma omp for schedule(dynamic, 1)
-        for (size_t ch = 0; ch < nch; ch++) {
-            if (!vb || !lb || (voids && !db)) continue;
-            const size_t y = ch * rows, ncol = (ny - y < rows ? ny - y : rows) * nx;
-            tl_gather_columns_f32(vol, y, ncol, fwd, vb);
-            tl_gather_columns_u8(li, y, ncol, fwd, lb);
-            if (voids) tl_gather_columns_u8(voids, y, ncol, fwd, db);
-            for (size_t c = 0; c < ncol; c++) {
-                int s, e, v0, v1;
-                if (!tl_column_runs(lb + c * nz, db ? db + c * nz : NULL, n, &s, &e, &v0, &v1)) continue;
-                double t = column_li(vb + c * nz, n, s, e, v0, L, S, V, P);
-                th[y * nx + c] = (float)(t * dz);
-                total += t;
-                cols++;
-            }
+    for (size_t i = 0; i < ncol; i++)
+        if (c.th[i] >= 0) {
+            total += c.th[i];
+            c.th[i] = (float)(c.th[i] * dz);
+            cols++;
         }
-        free(vb); free(lb); free(db);
-    }
-    if (oom) { tl_li_thickness_result_free(r); return tl_err(err, "li_thickness: out of memory"); }
-    r->partner_level = P;
+    r->partner_level = c.P;
     r->li_columns = cols;
     r->li_volume_um3 = total * vol->voxel_um[0] * vol->voxel_um[1] * vol->voxel_um[2];
     return 0;

@@ -24,6 +24,15 @@ void tl_gather_columns_u8(const tl_volume *vol, size_t y, size_t ncol, int fwd, 
  * none). Returns 0 when the column holds no Li. */
 int tl_column_runs(const uint8_t *li, const uint8_t *vd, int n, int *s, int *e, int *v0, int *v1);
 
+/* Calls fn for every (y, x) column of vol with its voxels, Li mask and
+ * void mask (NULL when voids is NULL) in walk order; col = y * nx + x.
+ * Columns are gathered a chunk of rows at a time (contiguous plane reads)
+ * and visited in parallel: fn must write only its own column's slots, so
+ * the result is the same for any thread count. -1 when out of memory. */
+typedef void (*tl_column_fn)(void *ctx, size_t col, const float *v, const uint8_t *li, const uint8_t *vd, int n);
+int tl_for_each_column(const tl_volume *vol, const tl_volume *li, const tl_volume *voids, int fwd, tl_column_fn fn,
+                       void *ctx);
+
 /* Median of n floats (reorders them); NaN when n = 0. */
 double tl_median_float(float *x, size_t n);
 #endif
