@@ -123,3 +123,50 @@ tl_volume *tl_gaussian(const tl_volume *vol, const double sigma_vox[3], tl_error
         }
     return out;
 }
+
+/* Normalised convolution: inside the mask, the Gaussian average of the
+ * voxels inside the mask only (G*(v m) / G*m); outside, v unchanged. A cell
+ * surrounded by air then keeps its level up to its rim instead of taking
+ * in the dark outside, which a plain Gaussian does over ~2 sigma. */
+tl_volume *tl_gaussian_masked(const tl_volume *vol, const tl_volume *mask, const double sigma_vox[3], tl_error *err)
+{
+    char s1[64], s2[64];
+    if (mask->dtype != TL_U8) { tl_err(err, "gaussian: mask must be u8, got %s", tl_dtype_name(mask->dtype)); return NULL; }
+    const int plane = mask->nz == 1 && vol->nz > 1;
+    if (mask->ny != vol->ny || mask->nx != vol->nx || (!plane && mask->nz != vol->nz)) {
+        tl_err(err, "gaussian: mask of shape %s matches neither the volume %s nor one of its planes",
+               tl_vol_shape_str(mask, s1, sizeof s1), tl_vol_shape_str(vol, s2, sizeof s2));
+        return NULL;
+    }
+    for (int a = 0; a < 3; a++)
+        if (!(sigma_vox[a] >= 0) || sigma_vox[a] > 1000) { tl_err(err, "gaussian: sigma along axis %d is %g voxels; must be in [0, 1000]", a, sigma_vox[a]); return NULL; }
+    tl_volume *out = vol->dtype == TL_F32 ? tl_vol_copy(vol, err) : tl_vol_astype(vol, TL_F32, 1, 0, err);
+    if (!out) return NULL;
+    if (tl_vol_check_finite(out, "volume", err)) { tl_vol_unref(out); tl_err_prefix(err, "gaussian: "); return NULL; }
+    const size_t nz = out->nz, ny = out->ny, nx = out->nx, n = nz * ny * nx, np = ny * nx;
+    float *num = malloc(n * sizeof *num), *den = malloc(n * sizeof *den);
+    const uint8_t *m = mask->data;
+    float *o = out->data;
+    int oom = !num || !den;
+    if (!oom) {
+        #pragma omp parallel for schedule(static)
+        for (size_t i = 0; i < n; i++) {
+            float w = m[plane ? i % np : i] ? 1.0f : 0.0f;
+            num[i] = o[i] * w;
+            den[i] = w;
+        }
+        for (int a = 0; a < 3 && !oom; a++)
+            if (sigma_vox[a] > 0 && (a > 0 || nz > 1))
+                oom = gauss_axis(num, nz, ny, nx, a, sigma_vox[a]) || gauss_axis(den, nz, ny, nx, a, sigma_vox[a]);
+    }
+    if (oom) {
+        free(num); free(den); tl_vol_unref(out);
+        tl_err(err, "gaussian: out of memory");
+        return NULL;
+    }
+    #pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < n; i++)
+        if (m[plane ? i % np : i] && den[i] > 0) o[i] = num[i] / den[i];
+    free(num); free(den);
+    return out;
+}

@@ -78,6 +78,40 @@ int tl_interfacial_voids(const tl_volume *vol, const tl_volume *li, const tl_voi
                          tl_void_result *r, tl_error *err);
 void tl_void_result_free(tl_void_result *r);
 
+/* ---- sub-voxel lithium thickness (li_thickness.c) ---- */
+typedef struct {
+    tl_electrode electrode;
+    double li_level, steel_level; /* class levels (propose_thresholds) */
+    double void_level;            /* needed when the void mask has voxels */
+    double partner_level;         /* what the Li meets past its run; NaN: median of the voxel after each void-free run */
+} tl_li_thickness_opts;
+typedef struct {
+    tl_volume *thickness_um; /* f32 map: Li thickness by partial volume at both ends, -1 without Li */
+    double partner_level;    /* the level used (INFINITY when every column ends in a void) */
+    double li_volume_um3;
+    size_t li_columns;
+} tl_li_thickness_result;
+/* li: Li mask from threshold_columns; voids: interfacial void mask or NULL. */
+int tl_li_thickness(const tl_volume *vol, const tl_volume *li, const tl_volume *voids, const tl_li_thickness_opts *o,
+                    tl_li_thickness_result *r, tl_error *err);
+void tl_li_thickness_result_free(tl_li_thickness_result *r);
+/* ---- interphase thickness (interphase.c) ---- */
+typedef struct {
+    tl_electrode electrode;
+    double li_level, void_level; /* void_level may be NaN (no void partial volume) */
+    double interphase_level;     /* NaN: measured in the layer's interior */
+    double electrolyte_level;    /* NaN: measured past each column's zone */
+} tl_interphase_opts;
+typedef struct {
+    tl_volume *thickness_um; /* f32 map, NaN where not measured (no Li, or the layer outside the band) */
+    tl_volume *valid;        /* u8 map: 1 where measured */
+    double mean_um, volume_um3;
+    double interphase_level, electrolyte_level; /* the levels used */
+    size_t columns, interior_voxels;            /* measured columns; voxels behind the interphase level estimate */
+} tl_interphase_result;
+int tl_interphase(const tl_volume *vol, const tl_volume *li, const tl_volume *voids, const tl_interphase_opts *o,
+                  tl_interphase_result *r, tl_error *err);
+void tl_interphase_result_free(tl_interphase_result *r);
 /* ---- thresholds from data ---- */
 /* Multi-Otsu over a histogram of `nbins` bins of the voxels where mask != 0
  * (mask may be NULL) inside [z0,z1) x [y0,y1) x [x0,x1). classes 2..4.
@@ -155,6 +189,9 @@ tl_volume *tl_remove_small(const tl_volume *mask, size_t min_voxels, int connect
 tl_volume *tl_median3d(const tl_volume *vol, int radius, int radius_z, tl_error *err);
 /* sigma per axis in voxels (z, y, x); 0 skips that axis. Truncated at 4 sigma. */
 tl_volume *tl_gaussian(const tl_volume *vol, const double sigma_vox[3], tl_error *err);
+/* Normalised convolution inside a u8 mask (same shape, or one plane
+ * (1, ny, nx) for every z): G*(v m) / G*m inside, v outside. */
+tl_volume *tl_gaussian_masked(const tl_volume *vol, const tl_volume *mask, const double sigma_vox[3], tl_error *err);
 
 /* ---- analytic interface band with exact truth (analytic_cell.c) ---- */
 typedef struct {
