@@ -28,7 +28,8 @@ local P = tl.params {
   stripes = "none",           -- ring removal: none sort large dead fw (seed 000: rings in ~7 % of slices)
   reuse = false,              -- keep existing reconstructions in `out`
   fit_window_s = { 0, 3600 }, -- first half-cycle: where i0 and κ_interphase are fitted
-  interphase_um = { 4 },      -- interphase thickness (both layers) per scan, or one value for all
+  interphase_um = {},         -- interphase thickness (both layers, µm) per scan or one for all; empty = measured
+  interphase_level = 0,       -- 1/cm; 0 = measured where the layer is thickest (tl.interphase)
   kappa_electrolyte = 0.0021, -- S/cm (LSPS, seed 000)
 }
 
@@ -87,14 +88,17 @@ assert(os.execute("mkdir -p '" .. P.out .. "'"), "cannot create " .. P.out)
 local results = O.analyse_series {
   scans = scans, times_s = times, out = P.out, electrodes = P.electrodes, j_nominal = P.current_density,
   smooth_um = P.smooth_um, k_void = P.k_void, center = P.center, stripes = P.stripes, reuse = P.reuse,
-  bands = bands, thresholds = thresholds,
+  bands = bands, thresholds = thresholds, interphase_level = P.interphase_level > 0 and P.interphase_level or nil,
 }
 
 local echem
 if P.mpt ~= "" then
   if #P.electrodes ~= 2 then error("the cell model needs both interfaces (electrodes = top,bottom)") end
   local inter = {}
-  for i = 1, #scans do inter[i] = P.interphase_um[i] or P.interphase_um[1] end
+  for i = 1, #scans do
+    local r = results.scans[i]
+    inter[i] = tonumber(P.interphase_um[i] or P.interphase_um[1]) or (r.top.interphase_um + r.bottom.interphase_um)
+  end
   local electrolyte_um = 0
   for _, r in ipairs(results.scans) do electrolyte_um = electrolyte_um + (r.electrolyte_um or 0) / #results.scans end
   echem = O.fit_and_predict(results, tl.read_mpt(P.mpt), {

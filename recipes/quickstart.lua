@@ -61,7 +61,7 @@ for i = 1, #scans do truth[i] = tl.load_results(string.format("%s/truth_%02d.h5"
 local function tv(i, key) return truth[i].table[key][1] end
 local cell_area = tv(1, "cell_area_mm2")
 
-local check_rows, worst = {}, { contact_pp = 0, void_pct = 0, thick_vox = 0, j_corr = 1 }
+local check_rows, worst = {}, { contact_pp = 0, void_pct = 0, thick_vox = 0, j_corr = 1, interphase_pct = 0 }
 for i, r in ipairs(results.scans) do
   for _, e in ipairs { "top", "bottom" } do
     local m, t = r[e], truth[i]
@@ -76,6 +76,7 @@ for i, r in ipairs(results.scans) do
       void_um3 = m.void_volume_um3, void_true_um3 = void_true,
       void_error_pct = 100 * (m.void_volume_um3 - void_true) / void_true,
       thickness_mae_voxels = thick.mae / r.voxel_um,
+      interphase_um = m.interphase_um, interphase_true_um = tv(i, "interphase_mean_thickness_" .. e .. "_um"),
       j_correlation = 0 / 0,
     }
     if r.step then
@@ -88,6 +89,8 @@ for i, r in ipairs(results.scans) do
     worst.contact_pp = math.max(worst.contact_pp, math.abs(row.contact_error_pp))
     worst.void_pct = math.max(worst.void_pct, math.abs(row.void_error_pct))
     worst.thick_vox = math.max(worst.thick_vox, row.thickness_mae_voxels)
+    row.interphase_error_pct = 100 * (row.interphase_um / row.interphase_true_um - 1)
+    worst.interphase_pct = math.max(worst.interphase_pct, math.abs(row.interphase_error_pct))
     if r.step and tv(i, "step_strip_electrode") == (e == "top" and 0 or 1) then
       worst.j_corr = math.min(worst.j_corr, row.j_correlation)
     end
@@ -100,8 +103,8 @@ local mpt = tl.read_mpt(P.dataset .. "/cell.mpt")
 local inter_t, inter_um = {}, {}
 for i = 1, #scans do
   inter_t[i] = times[i]
-  -- no interphase operator yet: the demo's true interphase thickness (both layers in series)
-  inter_um[i] = tv(i, "interphase_mean_thickness_top_um") + tv(i, "interphase_mean_thickness_bottom_um")
+  -- measured (tl.interphase): the current crosses both layers in series
+  inter_um[i] = results.scans[i].top.interphase_um + results.scans[i].bottom.interphase_um
 end
 local electrolyte_um = 0
 for _, r in ipairs(results.scans) do electrolyte_um = electrolyte_um + r.electrolyte_um / #results.scans end
@@ -147,12 +150,15 @@ R:table { name = "cell_model_fit", columns = { "parameter", "value", "std_error"
     1000 * echem.fit.rms) }
 R:section("Accuracy against the ground truth")
 R:table { name = "truth_check", columns = { "scan", "electrode", "contact_mm2", "contact_true_mm2", "contact_error_pp",
-  "contact_iou", "void_um3", "void_true_um3", "void_error_pct", "thickness_mae_voxels", "j_correlation" },
+  "contact_iou", "void_um3", "void_true_um3", "void_error_pct", "thickness_mae_voxels", "j_correlation",
+  "interphase_um", "interphase_true_um", "interphase_error_pct" },
   rows = check_rows, caption = "Measured vs true, per scan and interface" }
 R:text(string.format("Worst over the series: contact %.2f percentage points, void volume %.1f %%, Li thickness MAE " ..
-  "%.2f voxels, current-density correlation at the stripping interface %.3f. Cell model: i0 %.3f mA/cm² " ..
+  "%.2f voxels, current-density correlation at the stripping interface %.3f, interphase mean thickness %.1f %% " ..
+  "(interphase level %.2f /cm, measured). Cell model, with the measured contact areas and interphase: i0 %.3f mA/cm² " ..
   "(true %.3f, %+.1f %%), κ_interphase %.3g S/cm (true %.3g, %+.1f %%).",
-  worst.contact_pp, worst.void_pct, worst.thick_vox, worst.j_corr, echem.fit.values.i0, model_true.i0_mA_cm2, i0_err,
+  worst.contact_pp, worst.void_pct, worst.thick_vox, worst.j_corr, worst.interphase_pct, results.interphase_level,
+  echem.fit.values.i0, model_true.i0_mA_cm2, i0_err,
   echem.fit.values.kappa_interphase, model_true.kappa_interphase_S_cm, kappa_err))
 R:section("Figures")
 for _, f in ipairs(figs) do if not (f.file:find("voltage") or f.file:find("contact_maps")) then R:figure(f.file, f.caption) end end
@@ -164,21 +170,24 @@ R:table { columns = { "parameter", "value" }, rows = prow }
 O.save(results, echem, P.out .. "/results.h5", {
   truth_check = { worst_contact_pp = worst.contact_pp, worst_void_pct = worst.void_pct,
     worst_thickness_mae_voxels = worst.thick_vox, worst_j_correlation = worst.j_corr,
+    worst_interphase_pct = worst.interphase_pct,
     i0_error_pct = i0_err, kappa_interphase_error_pct = kappa_err },
 })
 local report = R:write()
 
 -- 6. The short summary.
 print(string.format("\ntomolith quickstart: %d scans, %.0f s  ->  %s", #scans, tl.clock() - t_start, report))
-print(string.format("%-28s %12s %12s %10s", "quantity", "measured", "truth", "error"))
+print(string.format("%-32s %12s %12s %10s", "quantity", "measured", "truth", "error"))
 for _, row in ipairs(check_rows) do
-  print(string.format("%-28s %12.4f %12.4f %+9.2f pp", "contact " .. row.electrode .. " " .. row.scan .. " (mm²)",
+  print(string.format("%-32s %12.4f %12.4f %+9.2f pp", "contact " .. row.electrode .. " " .. row.scan .. " (mm²)",
     row.contact_mm2, row.contact_true_mm2, row.contact_error_pp))
-  print(string.format("%-28s %12.0f %12.0f %+9.1f %%", "voids " .. row.electrode .. " " .. row.scan .. " (µm³)",
+  print(string.format("%-32s %12.0f %12.0f %+9.1f %%", "voids " .. row.electrode .. " " .. row.scan .. " (µm³)",
     row.void_um3, row.void_true_um3, row.void_error_pct))
+  print(string.format("%-32s %12.3f %12.3f %+9.1f %%", "interphase " .. row.electrode .. " " .. row.scan .. " (µm)",
+    row.interphase_um, row.interphase_true_um, row.interphase_error_pct))
 end
-print(string.format("%-28s %12.4f %12.4f %+9.1f %%", "i0 (mA/cm²)", echem.fit.values.i0, model_true.i0_mA_cm2, i0_err))
-print(string.format("%-28s %12.3g %12.3g %+9.1f %%", "kappa_interphase (S/cm)", echem.fit.values.kappa_interphase,
+print(string.format("%-32s %12.4f %12.4f %+9.1f %%", "i0 (mA/cm²)", echem.fit.values.i0, model_true.i0_mA_cm2, i0_err))
+print(string.format("%-32s %12.3g %12.3g %+9.1f %%", "kappa_interphase (S/cm)", echem.fit.values.kappa_interphase,
   model_true.kappa_interphase_S_cm, kappa_err))
-print(string.format("worst: contact %.2f pp, voids %.1f %%, thickness MAE %.2f voxels, j correlation %.3f",
-  worst.contact_pp, worst.void_pct, worst.thick_vox, worst.j_corr))
+print(string.format("worst: contact %.2f pp, voids %.1f %%, thickness MAE %.2f voxels, j correlation %.3f, interphase %.1f %%",
+  worst.contact_pp, worst.void_pct, worst.thick_vox, worst.j_corr, worst.interphase_pct))

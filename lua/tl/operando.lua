@@ -85,18 +85,51 @@ function O.analyse_electrode(recon_path, electrode, band, opts)
   local regions = tl.regions(contact.contact, { size_mm2 = opts.region_mm2 })
   -- Li thickness to a fraction of a voxel: partial volume at the collector
   -- and at the Li's far edge (interphase, electrolyte or void), voids excluded
-  local li_thickness = tl.li_thickness(vol, li.li, voids.voids, { electrode = electrode, li_level = th.li_level,
-    steel_level = th.steel_level, void_level = th.void_level }).thickness_um
+  local lt = tl.li_thickness(vol, li.li, voids.voids, { electrode = electrode, li_level = th.li_level,
+    steel_level = th.steel_level, void_level = th.void_level })
+  -- the interphase past the Li (or the void), by the electrolyte it displaces;
+  -- analyse_series measures it again with one interphase level for the series
+  local interphase = O.interphase(vol, li.li, voids.voids, electrode, th, opts.interphase_level)
   return {
     electrode = electrode, band = band, volume = vol, raw = raw, thresholds = th,
     li = li.li, has_li = li.has_li, voids = voids.voids, contact = contact.contact,
-    li_thickness_um = li_thickness, void_height_um = voids.height_um,
+    li_thickness_um = lt.thickness_um, void_height_um = voids.height_um,
     contact_mm2 = contact.contact_mm2, map_mm2 = contact.map_mm2, cell_mm2 = cell_mm2, footprint = footprint,
     contact_fraction = contact.contact_mm2 / cell_mm2,
     j_effective = contact.j_effective, void_volume_um3 = voids.void_volume_um3,
-    li_volume_um3 = li.li_volume_um3 - voids.void_volume_um3, pore_runs = voids.pore_runs,
-    regions = regions,
+    li_volume_um3 = lt.li_volume_um3, pore_runs = voids.pore_runs,
+    regions = regions, interphase = interphase, interphase_um = interphase.mean_um,
   }
+end
+
+-- Interphase thickness of one band (seed 000 §5); level nil = measured in the band.
+function O.interphase(vol, li, voids, electrode, th, level)
+  return tl.interphase(vol, li, voids, { electrode = electrode, li_level = th.li_level, void_level = th.void_level,
+    interphase_level = level })
+end
+
+-- The interphase is one material across the series, and its level shows only
+-- where the layer is at least ~2 voxels thick: take it from the band with the
+-- most interior voxels and measure every band again with it.
+function O.interphase_series(results, electrodes, level)
+  local best, count = level, -1
+  if not best then
+    for _, r in ipairs(results.scans) do
+      for _, e in ipairs(electrodes) do
+        local lv = r[e].interphase.levels
+        if lv.interior_voxels > count then best, count = lv.interphase_level, lv.interior_voxels end
+      end
+    end
+  end
+  for _, r in ipairs(results.scans) do
+    for _, e in ipairs(electrodes) do
+      local m = r[e]
+      m.interphase = O.interphase(m.volume, m.li, m.voids, e, m.thresholds, best)
+      m.interphase_um = m.interphase.mean_um
+    end
+  end
+  results.interphase_level = best
+  return best
 end
 
 -- Reconstruct a scan, streamed to an HDF5 file block by block. With
@@ -148,6 +181,7 @@ function O.analyse_series(opts)
         return s
       end)(), ", "), r.seconds_recon, r.seconds_analysis)
   end
+  O.interphase_series(results, opts.electrodes, opts.interphase_level)
   -- Between scans: contact change, and the local current density from the
   -- Li thickness change (seed 002 eq. 3) with its hot spots.
   for i = 2, #results.scans do
@@ -314,14 +348,14 @@ function O.scan_rows(results)
       rows[#rows + 1] = { scan = r.name, time_h = r.time_s / 3600, electrode = e, contact_mm2 = m.contact_mm2,
         contact_percent = 100 * m.contact_fraction, regions = m.regions.count,
         largest_region_mm2 = m.regions.areas_mm2[1] or 0, void_volume_um3 = m.void_volume_um3,
-        li_volume_um3 = m.li_volume_um3, j_effective = m.j_effective or 0 / 0,
+        li_volume_um3 = m.li_volume_um3, interphase_um = m.interphase_um, j_effective = m.j_effective or 0 / 0,
         li_max = m.thresholds.li_max, sse_min = m.thresholds.sse_min, void_max = m.thresholds.void_max }
     end
   end
   return rows
 end
 O.scan_columns = { "scan", "time_h", "electrode", "contact_mm2", "contact_percent", "regions", "largest_region_mm2",
-  "void_volume_um3", "li_volume_um3", "j_effective", "li_max", "sse_min", "void_max" }
+  "void_volume_um3", "li_volume_um3", "interphase_um", "j_effective", "li_max", "sse_min", "void_max" }
 
 -- Everything measured, as one HDF5 file (with the recipe's provenance).
 function O.save(results, echem, path, extra)
@@ -333,6 +367,7 @@ function O.save(results, echem, path, extra)
       s[e] = { contact = m.contact, li_thickness_um = m.li_thickness_um, void_height_um = m.void_height_um,
         contact_mm2 = m.contact_mm2, contact_fraction = m.contact_fraction, void_volume_um3 = m.void_volume_um3,
         li_volume_um3 = m.li_volume_um3, band = { m.band[1], m.band[2] }, region_areas_mm2 = m.regions.areas_mm2,
+        interphase_um = m.interphase_um, interphase_thickness_um = m.interphase.thickness_um,
         thresholds = { li_max = m.thresholds.li_max, sse_min = m.thresholds.sse_min, void_max = m.thresholds.void_max,
           steel_min = m.thresholds.steel_min } }
       if r.step then

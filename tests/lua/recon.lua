@@ -25,6 +25,10 @@ T.case("gridrec: a uniform disk reconstructs to its density within 1%", function
     local r = tl.gridrec(p.sinograms, p.angles, {center = 48.3, filter = f})
     T.near(interior_mean(r, 1, 96, 10), 1.0, 0.03, f)
   end
+  -- a NaN in the sinograms is named by its place (1-based slice, angle, column)
+  local s2 = tl.crop(p.sinograms, {z = {1, 1}})
+  s2:set(1, 7, 40, 0 / 0)
+  T.raises(function() tl.gridrec(s2, p.angles, {center = 48.3}) end, "non-finite value (NaN or infinity) at slice 1, angle 7, column 40")
 end)
 
 T.case("find_center: Vo and phase correlation on sinograms with a known offset", function()

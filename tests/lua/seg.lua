@@ -65,6 +65,17 @@ T.case("column pipeline on the synthetic cell (tl.phantom), both electrodes", fu
     local smae = map_mae(S.thickness_um, lt, lt:ge(0.001), 1.7)
     T.ok(smae < 0.4 and smae < 0.7 * mae / n, side .. ": sub-voxel Li thickness MAE " .. smae .. " voxels")
     T.ok(S.levels.partner_level > S.levels.li_level and S.levels.proposed)
+    -- the same maps and sums with one thread and with two
+    local I2 = tl.interphase(band, L.li, V.voids, { electrode = side })
+    local before = tl.threads()
+    tl.threads(1)
+    local S1 = tl.li_thickness(band, L.li, V.voids, { electrode = side })
+    local I1 = tl.interphase(band, L.li, V.voids, { electrode = side })
+    tl.threads(before)
+    T.eq(tl.compare(S1.thickness_um, S.thickness_um).max_abs, 0, side .. ": li_thickness 1 vs 2 threads")
+    T.eq(S1.li_volume_um3, S.li_volume_um3)
+    T.eq(I1.mean_um, I2.mean_um, side .. ": interphase 1 vs 2 threads")
+    T.eq(I1.levels.interphase_level, I2.levels.interphase_level)
   end
 end)
 
@@ -93,6 +104,39 @@ T.case("li_thickness: partial volume at the collector, the partner and a void", 
   T.raises(function() tl.li_thickness(v, li, voids, { li_level = 2, steel_level = 1 }) end, "steel_level")
   T.raises(function() tl.li_thickness(v, li:crop { z = { 1, 4 } }, nil, { li_level = 2, steel_level = 40 }) end, "shape")
   T.raises(function() tl.li_thickness(v, tl.full(8, 1, 2, 0, { dtype = "u8" }), nil, { li_level = 2, steel_level = 40 }) end, "empty")
+end)
+
+-- interphase on hand-made columns (levels Li 2, void 0, interphase 6,
+-- electrolyte 10): 1.5 voxels of interphase after the Li, and after a void.
+T.case("interphase: the electrolyte deficit past the Li and past a void", function()
+  local cols = {
+    { 40, 2, 2, 2, 2, 6, 8, 10, 10, 10, 10, 10 },   -- Li to z5, interphase z6, half z7
+    { 40, 2, 2, 2, 0, 0, 3, 6, 10, 10, 10, 10 },    -- void z5-6, half interphase z7, interphase z8
+  }
+  local v = tl.full(12, 1, 2, 0)
+  local li, voids = tl.full(12, 1, 2, 0, { dtype = "u8" }), tl.full(12, 1, 2, 0, { dtype = "u8" })
+  for x = 1, 2 do for z = 1, 12 do v:set(z, 1, x, cols[x][z]) end end
+  for z = 2, 5 do li:set(z, 1, 1, 1) end
+  for z = 2, 7 do li:set(z, 1, 2, 1) end
+  voids:set(5, 1, 2, 1); voids:set(6, 1, 2, 1)
+  local r = tl.interphase(v, li, voids, { li_level = 2, void_level = 0, interphase_level = 6, electrolyte_level = 10 })
+  local dz = v:voxel()
+  T.near(r.thickness_um:get(1, 1, 1) / dz, 1.5, 1e-6)
+  T.near(r.thickness_um:get(1, 1, 2) / dz, 1.5, 1e-6)
+  T.near(r.mean_um / dz, 1.5, 1e-6)
+  T.eq(r.columns, 2)
+  -- levels from the data: the electrolyte past the layer, the interphase from a 3-voxel layer's interior
+  local w = tl.full(12, 1, 1, 10)
+  local lw = tl.full(12, 1, 1, 0, { dtype = "u8" })
+  for z, val in ipairs { 40, 2, 2, 2, 6, 6, 6, 10 } do w:set(z, 1, 1, val) end
+  for z = 2, 4 do lw:set(z, 1, 1, 1) end
+  local e = tl.interphase(w, lw, nil, { li_level = 2 })
+  T.near(e.levels.interphase_level, 6, 1e-6)
+  T.near(e.levels.electrolyte_level, 10, 1e-6)
+  T.eq(e.levels.interior_voxels, 1)
+  T.near(e.mean_um / dz, 3, 1e-6)
+  T.raises(function() tl.interphase(v, li, voids, { li_level = 2, interphase_level = 1 }) end, "interphase_level")
+  T.raises(function() tl.interphase(v, li:crop { z = { 1, 6 } }, nil, { li_level = 2 }) end, "shape")
 end)
 
 T.case("gaussian with a mask averages inside it only", function()

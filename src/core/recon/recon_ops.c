@@ -161,7 +161,7 @@ static int run_gridrec(const tl_value *a, tl_record *out, tl_error *err)
 }
 
 static const tl_arg gridrec_args[] = {
-    {.name = "sinograms", .type = TL_T_VOLUME, .flags = TL_POSITIONAL | TL_REQUIRED | TL_FINITE, .dtypes = TL_DT(TL_F32),
+    {.name = "sinograms", .type = TL_T_VOLUME, .flags = TL_POSITIONAL | TL_REQUIRED, .dtypes = TL_DT(TL_F32),
      .doc = "line integrals (slices, angles, cols), f32"},
     {.name = "angles", .type = TL_T_NUMBERS, .flags = TL_POSITIONAL | TL_REQUIRED, .unit = "°", .doc = "projection angles"},
     {.name = "center", .type = TL_T_NUMBER, .flags = TL_OPTIONAL, .unit = "pixels", .doc = "rotation centre, 0-based column; default cols/2"},

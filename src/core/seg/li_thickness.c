@@ -30,51 +30,28 @@
  * (plane reads stay contiguous); each column's result depends only on its
  * own voxels, so any thread count gives the same map. */
 #include "seg.h"
+#include "seg_columns.h"
 
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-static inline double clamp01(double f) { return f < 0 ? 0 : f > 1 ? 1 : f; }
-
-/* Fraction of material `a` in a voxel of intensity v mixing a (level la)
- * with b (level lb). */
-static inline double mix(double v, double la, double lb) { return clamp01((lb - v) / (lb - la)); }
-
-/* One column in walk order: v intensities, li and vd masks (vd may be
- * NULL), n voxels. Writes the first Li voxel, the last, and the first void
- * voxel (-1 if none). Returns 0 when the column holds no Li. */
-static int column_runs(const uint8_t *li, const uint8_t *vd, int n, int *s, int *e, int *v0)
-{
-    *s = *e = *v0 = -1;
-    for (int k = 0; k < n; k++)
-        if (li[k]) {
-            if (*s < 0) *s = k;
-            *e = k;
-        }
-    if (*s < 0) return 0;
-    if (vd)
-        for (int k = *s; k <= *e; k++)
-            if (vd[k]) { *v0 = k; break; }
-    return 1;
-}
-
 /* Li fraction of a voxel between Li and void; without a void level (no
  * void class seen in the histogram) a voxel above void_max counts whole. */
 static inline double li_vs_void(double v, double L, double V, int is_void)
 {
-    return isfinite(V) ? clamp01((v - V) / (L - V)) : is_void ? 0.0 : 1.0;
+    return isfinite(V) ? tl_clamp01((v - V) / (L - V)) : is_void ? 0.0 : 1.0;
 }
 
 /* Li content (voxels) of one column; see the header comment. */
 static double column_li(const float *v, int n, int s, int e, int v0, double L, double S, double V, double P)
 {
-    double li = s > 0 ? mix(v[s - 1], L, S) : 0; /* steel-side partner of the first Li voxel */
+    double li = s > 0 ? tl_mix(v[s - 1], L, S) : 0; /* steel-side partner of the first Li voxel */
     if (v0 >= 0) {
         /* an interfacial void: Li ends where it begins */
         if (v0 == s) return li + li_vs_void(v[s], L, V, 1);
-        double fs = mix(v[s], L, S);
+        double fs = tl_mix(v[s], L, S);
         if (v0 == s + 1) {
             double fv = li_vs_void(v[s], L, V, 0);
             li += fs < fv ? fs : fv;
@@ -89,39 +66,35 @@ static double column_li(const float *v, int n, int s, int e, int v0, double L, d
     while (b > s && !(v[b] < mid)) b--;
     if (b == s) {
         /* one Li voxel: it mixes with steel on one side and the partner on the other */
-        double fs = mix(v[s], L, S), fp = mix(v[s], L, P);
+        double fs = tl_mix(v[s], L, S), fp = tl_mix(v[s], L, P);
         li += fs < fp ? fs : fp;
     } else {
-        li += mix(v[s], L, S) + (double)(b - s - 1) + mix(v[b], L, P);
+        li += tl_mix(v[s], L, S) + (double)(b - s - 1) + tl_mix(v[b], L, P);
     }
-    if (b + 1 < n) li += mix(v[b + 1], L, P);
+    if (b + 1 < n) li += tl_mix(v[b + 1], L, P);
     return li;
 }
 
-static int cmp_float(const void *a, const void *b)
+typedef struct {
+    double L, S, V, P;
+    float *after; /* pass 1: the voxel after each void-free run, NaN elsewhere */
+    float *th;    /* pass 2: Li content in voxels, -1 without Li */
+} li_ctx;
+
+static void after_run(void *ctx, size_t col, const float *v, const uint8_t *li, const uint8_t *vd, int n)
 {
-    float x = *(const float *)a, y = *(const float *)b;
-    return (x > y) - (x < y);
+    li_ctx *c = ctx;
+    int s, e, v0, v1;
+    c->after[col] = NAN;
+    if (tl_column_runs(li, vd, n, &s, &e, &v0, &v1) && v0 < 0 && e + 1 < n) c->after[col] = v[e + 1];
 }
 
-/* Gather rows [y, y + rows) of a volume into column-major buffers in walk
- * order: buf[c * nz + k] = voxel k of column c along the walk. */
-static void gather_f32(const tl_volume *vol, size_t y, size_t ncol, int fwd, float *buf)
+static void li_content(void *ctx, size_t col, const float *v, const uint8_t *li, const uint8_t *vd, int n)
 {
-    const size_t nz = vol->nz, ny = vol->ny, nx = vol->nx;
-    for (size_t k = 0; k < nz; k++) {
-        const float *row = (const float *)vol->data + (tl_walk_z(k, nz, fwd) * ny + y) * nx;
-        for (size_t c = 0; c < ncol; c++) buf[c * nz + k] = row[c];
-    }
-}
-
-static void gather_u8(const tl_volume *vol, size_t y, size_t ncol, int fwd, uint8_t *buf)
-{
-    const size_t nz = vol->nz, ny = vol->ny, nx = vol->nx;
-    for (size_t k = 0; k < nz; k++) {
-        const uint8_t *row = (const uint8_t *)vol->data + (tl_walk_z(k, nz, fwd) * ny + y) * nx;
-        for (size_t c = 0; c < ncol; c++) buf[c * nz + k] = row[c];
-    }
+    li_ctx *c = ctx;
+    int s, e, v0, v1;
+    c->th[col] = tl_column_runs(li, vd, n, &s, &e, &v0, &v1) ? (float)column_li(v, n, s, e, v0, c->L, c->S, c->V, c->P)
+                                                             : -1.0f;
 }
 
 int tl_li_thickness(const tl_volume *vol, const tl_volume *li, const tl_volume *voids, const tl_li_thickness_opts *o,
@@ -135,104 +108,57 @@ int tl_li_thickness(const tl_volume *vol, const tl_volume *li, const tl_volume *
         if (voids->dtype != TL_U8) return tl_err(err, "li_thickness: voids mask must be u8, got %s", tl_dtype_name(voids->dtype));
         if (tl_vol_check_same_shape(vol, "volume", voids, "voids", err)) return tl_err_prefix(err, "li_thickness: ");
     }
-    const size_t nz = vol->nz, ny = vol->ny, nx = vol->nx;
+    const size_t nz = vol->nz, ny = vol->ny, nx = vol->nx, ncol = ny * nx;
     char sh[64];
     if (nz < 2) return tl_err(err, "li_thickness: volume must be 3D (columns along z), got a 2D map of shape %s", tl_vol_shape_str(vol, sh, sizeof sh));
     if (nz > INT32_MAX) return tl_err(err, "li_thickness: nz %zu too large", nz);
-    const double L = o->li_level, S = o->steel_level;
-    if (!isfinite(L) || !isfinite(S) || !(S > L))
-        return tl_err(err, "li_thickness: steel_level (%g) must be above li_level (%g)", S, L);
-    const double V = o->void_level; /* NaN: the Li/void boundary is counted, not unmixed */
-    if (isfinite(V) && !(V < L))
-        return tl_err(err, "li_thickness: void_level (%g) must be below li_level (%g)", V, L);
-    if (!isnan(o->partner_level) && !(isfinite(o->partner_level) && o->partner_level > L))
-        return tl_err(err, "li_thickness: partner_level (%g) must be above li_level (%g)", o->partner_level, L);
+    li_ctx c = {o->li_level, o->steel_level, o->void_level, o->partner_level, NULL, NULL};
+    if (!isfinite(c.L) || !isfinite(c.S) || !(c.S > c.L))
+        return tl_err(err, "li_thickness: steel_level (%g) must be above li_level (%g)", c.S, c.L);
+    /* V NaN: the Li/void boundary is counted, not unmixed */
+    if (isfinite(c.V) && !(c.V < c.L))
+        return tl_err(err, "li_thickness: void_level (%g) must be below li_level (%g)", c.V, c.L);
+    if (!isnan(c.P) && !(isfinite(c.P) && c.P > c.L))
+        return tl_err(err, "li_thickness: partner_level (%g) must be above li_level (%g)", c.P, c.L);
     if (tl_mask_is_empty(li)) return tl_err(err, "li_thickness: li mask is empty (no lithium found: check the thresholds and the electrode side)");
     r->thickness_um = tl_seg_map_like(vol, TL_F32, err);
-    float *after = malloc(ny * nx * sizeof *after); /* the voxel after each void-free run, NaN elsewhere */
-    if (!r->thickness_um || !after) {
-        free(after);
-        tl_li_thickness_result_free(r);
-        return after ? -1 : tl_err(err, "li_thickness: out of memory");
-    }
+    if (!r->thickness_um) return -1;
     const int fwd = o->electrode == TL_ELECTRODE_TOP;
-    const int n = (int)nz;
-    const double dz = vol->voxel_um[0];
-    float *th = r->thickness_um->data;
-    const size_t rows = nx >= 4096 ? 1 : 4096 / nx, nch = (ny + rows - 1) / rows, cw = rows * nx;
-    int oom = 0;
-
-    /* pass 1: runs per column, and what a void-free run meets */
-    #pragma omp parallel reduction(| : oom)
-    {
-        float *vb = malloc(cw * nz * sizeof *vb);
-        uint8_t *lb = malloc(cw * nz), *db = voids ? malloc(cw * nz) : NULL;
-        if (!vb || !lb || (voids && !db)) oom = 1;
-        #pragma omp for schedule(dynamic, 1)
-        for (size_t ch = 0; ch < nch; ch++) {
-            if (!vb || !lb || (voids && !db)) continue;
-            const size_t y = ch * rows, ncol = (ny - y < rows ? ny - y : rows) * nx;
-            gather_f32(vol, y, ncol, fwd, vb);
-            gather_u8(li, y, ncol, fwd, lb);
-            if (voids) gather_u8(voids, y, ncol, fwd, db);
-            for (size_t c = 0; c < ncol; c++) {
-                int s, e, v0;
-                after[y * nx + c] = NAN;
-                th[y * nx + c] = -1.0f;
-                if (!column_runs(lb + c * nz, db ? db + c * nz : NULL, n, &s, &e, &v0)) continue;
-                if (v0 < 0 && e + 1 < n) after[y * nx + c] = vb[c * nz + (size_t)e + 1];
-            }
+    if (isnan(c.P)) {
+        c.after = malloc(ncol * sizeof *c.after);
+        if (!c.after || tl_for_each_column(vol, li, voids, fwd, after_run, &c)) {
+            free(c.after);
+            tl_li_thickness_result_free(r);
+            return tl_err(err, "li_thickness: out of memory");
         }
-        free(vb); free(lb); free(db);
-    }
-    if (oom) { free(after); tl_li_thickness_result_free(r); return tl_err(err, "li_thickness: out of memory"); }
-    double P = o->partner_level;
-    if (isnan(P)) {
         size_t m = 0;
-        for (size_t i = 0; i < ny * nx; i++)
-            if (!isnan(after[i])) after[m++] = after[i];
-        if (m == 0) P = INFINITY; /* every column ends in a void: no partner needed */
-        else {
-            qsort(after, m, sizeof *after, cmp_float);
-            P = m % 2 ? after[m / 2] : 0.5 * ((double)after[m / 2 - 1] + after[m / 2]);
-        }
-        if (isfinite(P) && !(P > L)) {
-            free(after);
+        for (size_t i = 0; i < ncol; i++)
+            if (!isnan(c.after[i])) c.after[m++] = c.after[i];
+        c.P = m ? tl_median_float(c.after, m) : INFINITY; /* INFINITY: every column ends in a void */
+        free(c.after);
+        c.after = NULL;
+        if (isfinite(c.P) && !(c.P > c.L)) {
             tl_li_thickness_result_free(r);
             return tl_err(err, "li_thickness: the voxels after the Li runs (median %g) are not brighter than li_level (%g): "
-                          "check li_level and the electrode side, or give partner_level", P, L);
+                          "check li_level and the electrode side, or give partner_level", c.P, c.L);
         }
     }
-    free(after);
-
-    /* pass 2: the Li content of every column */
+    c.th = r->thickness_um->data;
+    if (tl_for_each_column(vol, li, voids, fwd, li_content, &c)) {
+        tl_li_thickness_result_free(r);
+        return tl_err(err, "li_thickness: out of memory");
+    }
+    /* voxels -> µm, and the total in a fixed order (any thread count, same sum) */
+    const double dz = vol->voxel_um[0];
     double total = 0;
     size_t cols = 0;
-    #pragma omp parallel reduction(| : oom) reduction(+ : total, cols)
-    {
-        float *vb = malloc(cw * nz * sizeof *vb);
-        uint8_t *lb = malloc(cw * nz), *db = voids ? malloc(cw * nz) : NULL;
-        if (!vb || !lb || (voids && !db)) oom = 1;
-        #pragma omp for schedule(dynamic, 1)
-        for (size_t ch = 0; ch < nch; ch++) {
-            if (!vb || !lb || (voids && !db)) continue;
-            const size_t y = ch * rows, ncol = (ny - y < rows ? ny - y : rows) * nx;
-            gather_f32(vol, y, ncol, fwd, vb);
-            gather_u8(li, y, ncol, fwd, lb);
-            if (voids) gather_u8(voids, y, ncol, fwd, db);
-            for (size_t c = 0; c < ncol; c++) {
-                int s, e, v0;
-                if (!column_runs(lb + c * nz, db ? db + c * nz : NULL, n, &s, &e, &v0)) continue;
-                double t = column_li(vb + c * nz, n, s, e, v0, L, S, V, P);
-                th[y * nx + c] = (float)(t * dz);
-                total += t;
-                cols++;
-            }
+    for (size_t i = 0; i < ncol; i++)
+        if (c.th[i] >= 0) {
+            total += c.th[i];
+            c.th[i] = (float)(c.th[i] * dz);
+            cols++;
         }
-        free(vb); free(lb); free(db);
-    }
-    if (oom) { tl_li_thickness_result_free(r); return tl_err(err, "li_thickness: out of memory"); }
-    r->partner_level = P;
+    r->partner_level = c.P;
     r->li_columns = cols;
     r->li_volume_um3 = total * vol->voxel_um[0] * vol->voxel_um[1] * vol->voxel_um[2];
     return 0;

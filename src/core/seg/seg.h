@@ -95,6 +95,23 @@ typedef struct {
 int tl_li_thickness(const tl_volume *vol, const tl_volume *li, const tl_volume *voids, const tl_li_thickness_opts *o,
                     tl_li_thickness_result *r, tl_error *err);
 void tl_li_thickness_result_free(tl_li_thickness_result *r);
+/* ---- interphase thickness (interphase.c) ---- */
+typedef struct {
+    tl_electrode electrode;
+    double li_level, void_level; /* void_level may be NaN (no void partial volume) */
+    double interphase_level;     /* NaN: measured in the layer's interior */
+    double electrolyte_level;    /* NaN: measured past each column's zone */
+} tl_interphase_opts;
+typedef struct {
+    tl_volume *thickness_um; /* f32 map, NaN where not measured (no Li, or the layer outside the band) */
+    tl_volume *valid;        /* u8 map: 1 where measured */
+    double mean_um, volume_um3;
+    double interphase_level, electrolyte_level; /* the levels used */
+    size_t columns, interior_voxels;            /* measured columns; voxels behind the interphase level estimate */
+} tl_interphase_result;
+int tl_interphase(const tl_volume *vol, const tl_volume *li, const tl_volume *voids, const tl_interphase_opts *o,
+                  tl_interphase_result *r, tl_error *err);
+void tl_interphase_result_free(tl_interphase_result *r);
 /* ---- thresholds from data ---- */
 /* Multi-Otsu over a histogram of `nbins` bins of the voxels where mask != 0
  * (mask may be NULL) inside [z0,z1) x [y0,y1) x [x0,x1). classes 2..4.

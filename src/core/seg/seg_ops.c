@@ -237,6 +237,66 @@ static const tl_ret li_thickness_rets[] = {
     {0},
 };
 
+/* ---- interphase ---- */
+static int run_interphase(const tl_value *a, tl_record *out, tl_error *err)
+{
+    const tl_volume *v = a[0].u.vol;
+    tl_interphase_opts o = {electrode_arg(&a[3]), opt_num(&a[4]), opt_num(&a[5]), opt_num(&a[6]), opt_num(&a[7])};
+    if (isnan(o.li_level) || (a[2].set && !a[5].set)) {
+        tl_otsu_opts r = {0, v->nz, 0, v->ny, 0, v->nx, NULL, 3, 256};
+        tl_threshold_proposal p;
+        if (tl_propose_thresholds(v, &r, 3.0, 1, 5, &p, err)) return tl_err_prefix(err, "interphase: ");
+        if (isnan(o.li_level)) o.li_level = p.li_mean;
+        if (isnan(o.void_level)) o.void_level = p.void_level;
+    }
+    tl_interphase_result r;
+    if (tl_interphase(v, a[1].u.vol, a[2].set ? a[2].u.vol : NULL, &o, &r, err)) return -1;
+    tl_rec_volume(out, "thickness_um", r.thickness_um);
+    tl_rec_volume(out, "valid", r.valid);
+    tl_rec_number(out, "mean_um", r.mean_um);
+    tl_rec_number(out, "volume_um3", r.volume_um3);
+    tl_rec_int(out, "columns", (long long)r.columns);
+    tl_record *t = tl_record_new();
+    tl_rec_number(t, "li_level", o.li_level);
+    tl_rec_number(t, "void_level", o.void_level);
+    tl_rec_number(t, "interphase_level", r.interphase_level);
+    tl_rec_number(t, "electrolyte_level", r.electrolyte_level);
+    tl_rec_int(t, "interior_voxels", (long long)r.interior_voxels);
+    tl_rec_record(out, "levels", t);
+    return 0;
+}
+
+static const tl_arg interphase_args[] = {
+    {.name = "volume", .type = TL_T_VOLUME, .flags = TL_POSITIONAL | TL_REQUIRED | TL_VOL_3D, .dtypes = VOL_F32,
+     .unit = "1/cm", .doc = "reconstructed f32 crop (the one given to threshold_columns), with electrolyte past the Li"},
+    {.name = "li", .type = TL_T_VOLUME, .flags = TL_POSITIONAL | TL_REQUIRED, .dtypes = VOL_U8,
+     .doc = "lithium mask from threshold_columns"},
+    {.name = "voids", .type = TL_T_VOLUME, .flags = TL_POSITIONAL | TL_OPTIONAL, .dtypes = VOL_U8,
+     .doc = "interfacial void mask from interfacial_voids (the interphase then starts after the void)"},
+    {.name = "electrode", .type = TL_T_CHOICE, .def_str = "top", .choices = "top bottom", .doc = "side of the collector"},
+    {.name = "li_level", .type = TL_T_NUMBER, .flags = TL_OPTIONAL, .unit = "1/cm",
+     .doc = "lithium intensity; default: proposed from the volume"},
+    {.name = "void_level", .type = TL_T_NUMBER, .flags = TL_OPTIONAL, .unit = "1/cm",
+     .doc = "void intensity, for the void/interphase partial voxel; default: proposed"},
+    {.name = "interphase_level", .type = TL_T_NUMBER, .flags = TL_OPTIONAL, .unit = "1/cm",
+     .doc = "interphase intensity; default: median of the layer's interior voxels (see levels.interior_voxels)"},
+    {.name = "electrolyte_level", .type = TL_T_NUMBER, .flags = TL_OPTIONAL, .unit = "1/cm",
+     .doc = "electrolyte intensity; default: median of the voxels just past the interphase"},
+    {0},
+};
+static const tl_ret interphase_rets[] = {
+    {.name = "thickness_um", .type = TL_T_VOLUME, .unit = "µm",
+     .doc = "f32 map: interphase thickness per column (noisy, may be slightly negative; NaN where not measured)"},
+    {.name = "valid", .type = TL_T_VOLUME, .doc = "u8 map: 1 where measured"},
+    {.name = "mean_um", .type = TL_T_NUMBER, .unit = "µm", .doc = "mean thickness over the measured columns"},
+    {.name = "volume_um3", .type = TL_T_NUMBER, .unit = "µm³", .doc = "interphase volume over the measured columns"},
+    {.name = "columns", .type = TL_T_INT, .doc = "measured columns"},
+    {.name = "levels", .type = TL_T_RECORD,
+     .doc = "{li_level, void_level, interphase_level, electrolyte_level, interior_voxels}: the levels used, and how many "
+            "interior voxels the interphase level came from (0 when given; few = a layer too thin to show its level)"},
+    {0},
+};
+
 /* ---- otsu / propose_thresholds ---- */
 static int region_opts(const tl_value *a, const tl_volume *v, tl_otsu_opts *o)
 {
@@ -573,6 +633,18 @@ const tl_op tl_ops_seg[] = {
      .args = li_thickness_args, .rets = li_thickness_rets,
      .example = "t = tl.li_thickness(band, li.li, v.voids, {electrode = \"top\", li_level = th.li_level, steel_level = th.steel_level, void_level = th.void_level})",
      .run = run_li_thickness},
+    {.name = "interphase", .group = "seg", .summary = "Interphase thickness per column and its mean (seed 000), by partial volume",
+     .doc = "Measures the layer between the Li (or an interfacial void) and the electrolyte by the deficit it leaves "
+            "below the electrolyte level: from the Li/partner boundary voxel (or the voxel after the void) up to the "
+            "first voxel brighter than the interphase/electrolyte midpoint, t = (sum(E - v) - a_Li (E - L) - a_void "
+            "(E - V)) / (E - X), with the Li and void content of the first voxels by partial volume. Unclamped, so "
+            "the mean over the interface is unbiased; single columns are noisy. Levels not given are measured from "
+            "the band (the interphase level needs a layer about 2 voxels thick somewhere: check "
+            "levels.interior_voxels, and use one level for a whole series). Seed 000 used a random-forest "
+            "classifier; see docs/segmentation.md for the accuracy on the demo.",
+     .args = interphase_args, .rets = interphase_rets,
+     .example = "ip = tl.interphase(band, li.li, v.voids, {electrode = \"top\"}); print(ip.mean_um)",
+     .run = run_interphase},
     {.name = "analytic_cell", .group = "seg", .summary = "Analytic interface band with exact truth (contact, voids, thickness)",
      .doc = "steel | Li with a rough face | two void pockets behind the face | electrolyte with pores >= 8 voxels away; "
             "a Li pore deep in the bulk; a corner without Li. For validating thresholds and benchmarking the column "

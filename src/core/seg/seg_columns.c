@@ -1,0 +1,82 @@
+/* seg_columns.c — column gathering and small statistics for the
+ * per-column measurements (seg_columns.h). */
+#include "seg_columns.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+void tl_gather_columns_f32(const tl_volume *vol, size_t y, size_t ncol, int fwd, float *buf)
+{
+    const size_t nz = vol->nz, ny = vol->ny, nx = vol->nx;
+    for (size_t k = 0; k < nz; k++) {
+        const float *row = (const float *)vol->data + (tl_walk_z(k, nz, fwd) * ny + y) * nx;
+        for (size_t c = 0; c < ncol; c++) buf[c * nz + k] = row[c];
+    }
+}
+
+void tl_gather_columns_u8(const tl_volume *vol, size_t y, size_t ncol, int fwd, uint8_t *buf)
+{
+    const size_t nz = vol->nz, ny = vol->ny, nx = vol->nx;
+    for (size_t k = 0; k < nz; k++) {
+        const uint8_t *row = (const uint8_t *)vol->data + (tl_walk_z(k, nz, fwd) * ny + y) * nx;
+        for (size_t c = 0; c < ncol; c++) buf[c * nz + k] = row[c];
+    }
+}
+
+int tl_column_runs(const uint8_t *li, const uint8_t *vd, int n, int *s, int *e, int *v0, int *v1)
+{
+    *s = *e = *v0 = *v1 = -1;
+    for (int k = 0; k < n; k++)
+        if (li[k]) {
+            if (*s < 0) *s = k;
+            *e = k;
+        }
+    if (*s < 0) return 0;
+    if (vd)
+        for (int k = *s; k <= *e; k++)
+            if (vd[k]) {
+                if (*v0 < 0) *v0 = k;
+                *v1 = k;
+            }
+    return 1;
+}
+
+int tl_for_each_column(const tl_volume *vol, const tl_volume *li, const tl_volume *voids, int fwd, tl_column_fn fn,
+                       void *ctx)
+{
+    const size_t nz = vol->nz, ny = vol->ny, nx = vol->nx;
+    const size_t rows = nx >= 4096 ? 1 : 4096 / nx, nch = (ny + rows - 1) / rows, cw = rows * nx;
+    int oom = 0;
+    #pragma omp parallel reduction(| : oom)
+    {
+        float *vb = malloc(cw * nz * sizeof *vb);
+        uint8_t *lb = malloc(cw * nz), *db = voids ? malloc(cw * nz) : NULL;
+        const int ok = vb && lb && (!voids || db);
+        if (!ok) oom = 1;
+        #pragma omp for schedule(dynamic, 1)
+        for (size_t ch = 0; ch < nch; ch++) {
+            if (!ok) continue;
+            const size_t y = ch * rows, ncol = (ny - y < rows ? ny - y : rows) * nx;
+            tl_gather_columns_f32(vol, y, ncol, fwd, vb);
+            tl_gather_columns_u8(li, y, ncol, fwd, lb);
+            if (voids) tl_gather_columns_u8(voids, y, ncol, fwd, db);
+            for (size_t c = 0; c < ncol; c++)
+                fn(ctx, y * nx + c, vb + c * nz, lb + c * nz, db ? db + c * nz : NULL, (int)nz);
+        }
+        free(vb); free(lb); free(db);
+    }
+    return oom ? -1 : 0;
+}
+
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+double tl_median_float(float *x, size_t n)
+{
+    if (n == 0) return NAN;
+    qsort(x, n, sizeof *x, cmp_float);
+    return n % 2 ? x[n / 2] : 0.5 * ((double)x[n / 2 - 1] + x[n / 2]);
+}

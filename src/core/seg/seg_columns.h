@@ -1,0 +1,38 @@
+/* seg_columns.h — helpers shared by the per-column measurements that work
+ * on whole columns in walk order (li_thickness.c, interphase.c). */
+#ifndef TL_SEG_COLUMNS_H
+#define TL_SEG_COLUMNS_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "seg.h"
+
+static inline double tl_clamp01(double f) { return f < 0 ? 0 : f > 1 ? 1 : f; }
+
+/* Fraction of material a in a voxel of intensity v that mixes a (level la)
+ * with b (level lb): linear partial volume, clamped to [0, 1]. */
+static inline double tl_mix(double v, double la, double lb) { return tl_clamp01((lb - v) / (lb - la)); }
+
+/* Rows [y, y + ncol / nx) of a volume, column-major in walk order (from the
+ * collector: +z for TOP, -z for BOTTOM): buf[c * nz + k] = step k of column c.
+ * Plane reads stay contiguous. */
+void tl_gather_columns_f32(const tl_volume *vol, size_t y, size_t ncol, int fwd, float *buf);
+void tl_gather_columns_u8(const tl_volume *vol, size_t y, size_t ncol, int fwd, uint8_t *buf);
+
+/* One column in walk order: li and vd (may be NULL) masks of n voxels.
+ * First and last Li voxel, first and last void voxel inside the run (-1 if
+ * none). Returns 0 when the column holds no Li. */
+int tl_column_runs(const uint8_t *li, const uint8_t *vd, int n, int *s, int *e, int *v0, int *v1);
+
+/* Calls fn for every (y, x) column of vol with its voxels, Li mask and
+ * void mask (NULL when voids is NULL) in walk order; col = y * nx + x.
+ * Columns are gathered a chunk of rows at a time (contiguous plane reads)
+ * and visited in parallel: fn must write only its own column's slots, so
+ * the result is the same for any thread count. -1 when out of memory. */
+typedef void (*tl_column_fn)(void *ctx, size_t col, const float *v, const uint8_t *li, const uint8_t *vd, int n);
+int tl_for_each_column(const tl_volume *vol, const tl_volume *li, const tl_volume *voids, int fwd, tl_column_fn fn,
+                       void *ctx);
+
+/* Median of n floats (reorders them); NaN when n = 0. */
+double tl_median_float(float *x, size_t n);
+#endif
