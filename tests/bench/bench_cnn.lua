@@ -26,8 +26,11 @@ local function loadavg()
 end
 
 local function torch(arch, threads, path)
-  local cmd = string.format("REPS=%d /usr/bin/python3 tests/bench/bench_cnn_torch.py %s %d %d '%s' 2>/dev/null",
-    reps, arch, size, threads, path)
+  -- OMP_NUM_THREADS as well as torch.set_num_threads: without it, PyTorch's
+  -- 1-thread runs kept a second OpenMP thread spinning (CPU time twice the
+  -- wall time, the wall time the same)
+  local cmd = string.format("OMP_NUM_THREADS=%d REPS=%d /usr/bin/python3 tests/bench/bench_cnn_torch.py %s %d %d '%s' 2>/dev/null",
+    threads, reps, arch, size, threads, path)
   local p = io.popen(cmd)
   local line = p and p:read("l")
   if p then p:close() end
