@@ -296,7 +296,8 @@ START_TEST(test_conv_fused_pool)
         ck_assert_int_eq(cnn_direct_pack(&L), 0);
         const float *planes[3];
         for (int c = 0; c < cin; c++) planes[c] = in + (size_t)c * h * w;
-        int pooled = cnn_conv2d(&L, planes, NULL, 1, h, w, o, h, w, po, work);
+        cnn_epilogue ep = {po, NULL, 0};
+        int pooled = cnn_conv2d(&L, planes, NULL, 1, h, w, o, h, w, &ep, work);
         ck_assert_int_eq(pooled, k < 2); /* 20 rows are 3 tasks: then output channels are split too */
         cnn_layer P = layer(CNN_MAXPOOL, cout, cout, 2, 2, 0, 1);
         cnn_maxpool(&P, o, cout, h, w, ref, h / 2, w / 2);
@@ -347,8 +348,9 @@ START_TEST(test_conv_fused_producer)
         for (int i = 0; i < A.cin; i++) planes[i] = in + (size_t)i * h * w;
         for (int i = 0; i < A.cout; i++) mplanes[i] = mid + (size_t)i * ah * aw;
         cnn_conv2d(&A, planes, NULL, 1, h, w, mid, ah, aw, NULL, work);
-        int pr = cnn_conv2d(&L, mplanes, NULL, 1, ah, aw, ref, oh, ow, k == 3 ? pref : NULL, work);
-        int pf = cnn_conv_fused(&A, &L, planes, NULL, h, w, o, oh, ow, k == 3 ? po : NULL, work);
+        cnn_epilogue epr = {k == 3 ? pref : NULL, NULL, 0}, epf = {k == 3 ? po : NULL, NULL, 0};
+        int pr = cnn_conv2d(&L, mplanes, NULL, 1, ah, aw, ref, oh, ow, &epr, work);
+        int pf = cnn_conv_fused(&A, &L, planes, NULL, h, w, o, oh, ow, &epf, work);
         ck_assert_msg(memcmp(o, ref, (size_t)L.cout * oh * ow * 4) == 0, "case %d: fused differs", k);
         ck_assert_int_eq(pf, pr);
         if (k == 3) {
@@ -357,6 +359,59 @@ START_TEST(test_conv_fused_producer)
         }
         free(A.wpack); free(L.wpack);
         free(wa); free(wl); free(ba); free(bl); free(in); free(mid); free(ref); free(o); free(pref); free(po);
+    }
+    cnn_work_free(work);
+}
+END_TEST
+
+/* A conv with a residual add (and the add's ReLU) in its epilogue gives bit
+ * for bit the conv then cnn_add, on the direct path (one and several input
+ * chunks, a fused input conv) and on the GEMM path. */
+START_TEST(test_conv_residual)
+{
+    uint64_t seed = 55;
+    tl_error e;
+    cnn_work *work = cnn_work_new(&e);
+    const int cases[3][4] = {{6, 10, 13, 45}, {150, 9, 5, 20}, {3, 16, 30, 33}}; /* cin, cout, h, w */
+    for (int k = 0; k < 4; k++) {
+        const int *c = cases[k < 3 ? k : 0];
+        const int cin = c[0], cout = c[1], h = c[2], w = c[3];
+        const size_t no = (size_t)cout * h * w;
+        cnn_layer L = layer(CNN_CONV, cin, cout, 3, 1, 1, 1);
+        float *wt = malloc((size_t)cout * cin * 9 * 4), *b = malloc((size_t)cout * 4), *in = malloc((size_t)cin * h * w * 4);
+        float *res = malloc(no * 4), *ref = malloc(no * 4), *o = malloc(no * 4);
+        for (int i = 0; i < cout * cin * 9; i++) wt[i] = (float)(tl_test_uniform(&seed) - 0.5);
+        for (int i = 0; i < cout; i++) b[i] = (float)(tl_test_uniform(&seed) - 0.5);
+        for (int i = 0; i < cin * h * w; i++) in[i] = (float)(tl_test_uniform(&seed) - 0.5);
+        for (size_t i = 0; i < no; i++) res[i] = (float)(tl_test_uniform(&seed) - 0.5);
+        L.weight = wt;
+        L.bias = b;
+        if (k < 3) ck_assert_int_eq(cnn_direct_pack(&L), 0); /* k = 3: the GEMM path */
+        const float *planes[150];
+        for (int i = 0; i < cin; i++) planes[i] = in + (size_t)i * h * w;
+        cnn_conv2d(&L, planes, NULL, 1, h, w, ref, h, w, NULL, work);
+        cnn_add(ref, res, ref, no, 1);
+        cnn_epilogue ep = {NULL, res, 1};
+        if (k == 2) { /* with the input made by a 1-channel conv on the fly */
+            cnn_layer A = layer(CNN_CONV, 1, cin, 3, 1, 1, 1);
+            float *wa = malloc((size_t)cin * 9 * 4), *mid = malloc((size_t)cin * h * w * 4);
+            for (int i = 0; i < cin * 9; i++) wa[i] = (float)(tl_test_uniform(&seed) - 0.5);
+            A.weight = wa;
+            A.relu = 1;
+            ck_assert_int_eq(cnn_direct_pack(&A), 0);
+            const float *one[1] = {in};
+            cnn_conv2d(&A, one, NULL, 1, h, w, mid, h, w, NULL, work);
+            for (int i = 0; i < cin; i++) planes[i] = mid + (size_t)i * h * w;
+            cnn_conv2d(&L, planes, NULL, 1, h, w, ref, h, w, NULL, work);
+            cnn_add(ref, res, ref, no, 1);
+            cnn_conv_fused(&A, &L, one, NULL, h, w, o, h, w, &ep, work);
+            free(A.wpack); free(wa); free(mid);
+        } else {
+            cnn_conv2d(&L, planes, NULL, 1, h, w, o, h, w, &ep, work);
+        }
+        ck_assert_msg(memcmp(o, ref, no * 4) == 0, "case %d: conv + residual differs", k);
+        free(L.wpack);
+        free(wt); free(b); free(in); free(res); free(ref); free(o);
     }
     cnn_work_free(work);
 }
@@ -888,6 +943,7 @@ Suite *suite_cnn(void)
     tcase_add_test(t, test_conv_virtual_upsample);
     tcase_add_test(t, test_conv_fused_pool);
     tcase_add_test(t, test_conv_fused_producer);
+    tcase_add_test(t, test_conv_residual);
     tcase_add_test(t, test_convt_hand);
     tcase_add_test(t, test_pool_upsample_hand);
     tcase_add_test(t, test_pointwise_hand);

@@ -51,6 +51,9 @@ typedef struct cnn_layer {
     int fused_into;   /* conv: 1 + index of the conv, its only reader, that computes
                          it row block by row block (cnn_conv_fused); 0: none */
     int producer;     /* that conv: 1 + index of the conv it computes so */
+    int add_into;     /* conv: 1 + index of the residual add, its only reader, that
+                         runs it with the add (and the add's ReLU) in its epilogue */
+    int add_conv;     /* that add: the tensor index of the conv it runs so */
     int virtual_concat; /* a concat read only by convs: never copied, the convs
                            read its inputs' channels where they are */
     int virtual_upsample; /* a nearest upsampling read only by direct convs:
@@ -131,12 +134,21 @@ int tl_cnn_infer(const tl_cnn *net, const tl_volume *vol, int axis, int tile, in
 /* ---- kernels (cnn_layers.c, cnn_conv.c); tensors (c, h, w) ---- */
 /* planes[ci]: input channel ci (h x w); contiguous: planes[ci] = planes[0] + ci*h*w.
  * ups (or NULL): channel ci is planes[ci] (h/s x w/s, s = ups[ci]) upsampled
- * by s, nearest (a virtual upsampling, see cnn_infer.c). pool_out (or NULL):
- * also the 2x2 stride-2 max-pool of the output, (cout, oh/2, ow/2), taken
- * from each task's rows while they are in cache; returns 1 if it did, 0 if
- * not (the GEMM path, or tasks that split the output channels). */
+ * by s, nearest (a virtual upsampling, see cnn_infer.c). ep (or NULL): with
+ * ep->pool_out, also the 2x2 stride-2 max-pool of the output, (cout, oh/2,
+ * ow/2), taken from each task's rows while they are in cache; returns 1 if
+ * it did, 0 if not (the GEMM path, or tasks that split the output channels). */
+/* What a conv does to its output besides bias and ReLU: the 2x2 max-pool
+ * of it (pool_out, or NULL), or residual (or NULL, same shape as the
+ * output) added before ReLU, the ReLU then being `relu` (the add's). */
+typedef struct cnn_epilogue {
+    float *pool_out;
+    const float *residual;
+    int relu;
+} cnn_epilogue;
+
 int cnn_conv2d(const cnn_layer *L, const float *const *planes, const int *ups, int contiguous, int h, int w,
-               float *out, int oh, int ow, float *pool_out, cnn_work *work);
+               float *out, int oh, int ow, const cnn_epilogue *ep, cnn_work *work);
 /* col: scratch of cout*kh*kw*h*w floats, unused (may be NULL) when L->wpack is set */
 void cnn_convt2d(const cnn_layer *L, const float *in, int h, int w, float *out, int oh, int ow,
                  float *col, cnn_work *work);
@@ -154,12 +166,12 @@ void cnn_softmax(float *x, int c, size_t hw);
 int cnn_direct_ok(const cnn_layer *L);
 int cnn_direct_pack(cnn_layer *L);
 int cnn_conv_direct(const cnn_layer *L, const float *const *planes, const int *ups, int h, int w, float *out, int oh,
-                    int ow, float *pool_out, cnn_work *work);
+                    int ow, const cnn_epilogue *ep, cnn_work *work);
 /* Conv L of the output of conv A (both direct, L stride 1), A's output never
  * materialised: each task of L computes the rows it reads of A into its pad
  * (planes: A's input, h x w). As cnn_conv2d otherwise. */
 int cnn_conv_fused(const cnn_layer *A, const cnn_layer *L, const float *const *planes, const int *ups, int h, int w,
-                   float *out, int oh, int ow, float *pool_out, cnn_work *work);
+                   float *out, int oh, int ow, const cnn_epilogue *ep, cnn_work *work);
 void cnn_convt_direct(const cnn_layer *L, const float *in, int h, int w, float *out, int oh, int ow, cnn_work *work);
 /* Which instruction set the direct kernels use: the best one the CPU has
  * (CNN_ISA_AUTO, the default), or one forced by tests (-1 if the CPU

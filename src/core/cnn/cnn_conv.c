@@ -162,11 +162,24 @@ static void epilogue(const cnn_layer *L, float *out, size_t ld, int m0, int m1, 
     }
 }
 
+static void conv_gemm(const cnn_layer *L, const float *const *planes, const int *ups, int contiguous, int h, int w,
+                      float *out, int oh, int ow, cnn_work *work);
+
 int cnn_conv2d(const cnn_layer *L, const float *const *planes, const int *ups, int contiguous, int h, int w,
-               float *out, int oh, int ow, float *pool_out, cnn_work *work)
+               float *out, int oh, int ow, const cnn_epilogue *ep, cnn_work *work)
+{
+    if (L->wpack) return cnn_conv_direct(L, planes, ups, h, w, out, oh, ow, ep, work);
+    conv_gemm(L, planes, ups, contiguous, h, w, out, oh, ow, work);
+    if (ep && ep->residual) /* the GEMM path adds the residual in a pass of its own */
+        cnn_add(out, ep->residual, out, (size_t)L->cout * oh * ow, ep->relu);
+    return 0;
+}
+
+/* im2col + sgemm (see the top of this file). */
+static void conv_gemm(const cnn_layer *L, const float *const *planes, const int *ups, int contiguous, int h, int w,
+                      float *out, int oh, int ow, cnn_work *work)
 {
     const size_t total = (size_t)oh * ow, K = (size_t)L->cin * L->kh * L->kw;
-    if (L->wpack) return cnn_conv_direct(L, planes, ups, h, w, out, oh, ow, pool_out, work);
     if (ups) contiguous = 0;
     const int direct = contiguous && L->kh == 1 && L->kw == 1 && L->sh == 1 && L->sw == 1 && L->ph == 0 && L->pw == 0;
     const size_t nc = chunk_columns(K, total);
@@ -200,7 +213,7 @@ int cnn_conv2d(const cnn_layer *L, const float *const *planes, const int *ups, i
             }
         }
         cnn_work_release(work, shared);
-        return 0;
+        return;
     }
 #pragma omp parallel for schedule(dynamic, 1) if (ntasks > 1 && !omp_in_parallel())
     for (long t = 0; t < ntasks; t++) {
@@ -223,7 +236,6 @@ int cnn_conv2d(const cnn_layer *L, const float *const *planes, const int *ups, i
                     (int)total);
         epilogue(L, out, total, m0, m1, p0, n);
     }
-    return 0;
 }
 
 /* Transposed conv: col (cout*kh*kw, h*w) = W' x in, then each output

@@ -35,6 +35,7 @@ typedef struct direct_geom {
     size_t kxoff[MAXKW]; /* where tap kx of output column 0 is in a pad row */
     int ci0, nci;  /* the input channels in the pad (a chunk of them) */
     int first, last; /* the chunk is the first (start from the bias), the last (ReLU) */
+    int residual;  /* the last chunk adds a residual (same layout as the output) before ReLU */
 } direct_geom;
 
 /* A transposed conv the direct kernel runs: kernel = stride = 2, no
@@ -121,7 +122,8 @@ int cnn_direct_pack(cnn_layer *L)
 #undef DK_HI_MASK
 #undef DK
 
-typedef void (*rows_fn)(const direct_geom *, const float *, const float *, int, int, const float *, int, float *, int);
+typedef void (*rows_fn)(const direct_geom *, const float *, const float *, int, int, const float *, int, float *,
+                        const float *, int);
 typedef void (*trows_fn)(int, const float *, const float *, int, const float *, size_t, int, int, int, int, float *, int,
                          size_t, int);
 
@@ -254,7 +256,8 @@ static void fill_pad_from(const cnn_layer *L, const direct_geom *g, const cnn_la
             gc.first = gc.ci0 == 0;
             gc.last = gc.ci0 + gc.nci == A->cin;
             fill_pad(A, &gc, aplanes, aups, ah, aw, iy0 + a0, apad);
-            rows_impl(&gc, A->wpack, A->bias, g->ci0, g->ci0 + g->nci, apad, n, pad + (size_t)a0 * g->padw + L->pw, w);
+            rows_impl(&gc, A->wpack, A->bias, g->ci0, g->ci0 + g->nci, apad, n, pad + (size_t)a0 * g->padw + L->pw, NULL,
+                      w);
         }
     }
 }
@@ -264,12 +267,18 @@ static void fill_pad_from(const cnn_layer *L, const direct_geom *g, const cnn_la
  * input (aplanes, ah x aw). */
 static int conv_direct(const cnn_layer *L, const float *const *planes, const int *ups, int h, int w, const cnn_layer *A,
                        const float *const *aplanes, const int *aups, int ah, int aw, float *out, int oh, int ow,
-                       float *pool_out, cnn_work *work)
+                       const cnn_epilogue *ep, cnn_work *work)
 {
     const rows_fn rows_impl = pick_rows();
     const int rows = ROWS;
+    float *pool_out = ep ? ep->pool_out : NULL;
+    const float *res = ep ? ep->residual : NULL;
     size_t padn, apadn = 0;
-    const direct_geom g = geometry(L, w, oh, ow, rows, &padn);
+    direct_geom g = geometry(L, w, oh, ow, rows, &padn);
+    if (res) { /* conv, + residual, then the add's ReLU (the conv has none) */
+        g.residual = 1;
+        g.relu = ep->relu;
+    }
     direct_geom ga = {0};
     if (A) ga = geometry(A, aw, h, w, ROWS, &apadn);
     /* tasks: blocks of ROWS output rows; when there are fewer than 8 of
@@ -304,8 +313,8 @@ static int conv_direct(const cnn_layer *L, const float *const *planes, const int
                 gc.last = gc.ci0 + gc.nci == L->cin;
                 if (A) fill_pad_from(L, &gc, A, &ga, aplanes, aups, ah, aw, h, w, r0, apad, rows_impl, pad);
                 else fill_pad(L, &gc, planes, ups, h, w, r0, pad);
-                rows_impl(&gc, L->wpack, L->bias, cb0, cb1, pad, r1 - r0, out + (size_t)cb0 * g.plane + (size_t)r0 * ow,
-                          ow);
+                const size_t at = (size_t)cb0 * g.plane + (size_t)r0 * ow;
+                rows_impl(&gc, L->wpack, L->bias, cb0, cb1, pad, r1 - r0, out + at, res ? res + at : NULL, ow);
             }
             if (pool)
                 for (int c = 0; c < L->cout; c++)
@@ -319,16 +328,16 @@ static int conv_direct(const cnn_layer *L, const float *const *planes, const int
 }
 
 int cnn_conv_direct(const cnn_layer *L, const float *const *planes, const int *ups, int h, int w, float *out, int oh,
-                    int ow, float *pool_out, cnn_work *work)
+                    int ow, const cnn_epilogue *ep, cnn_work *work)
 {
-    return conv_direct(L, planes, ups, h, w, NULL, NULL, NULL, 0, 0, out, oh, ow, pool_out, work);
+    return conv_direct(L, planes, ups, h, w, NULL, NULL, NULL, 0, 0, out, oh, ow, ep, work);
 }
 
 int cnn_conv_fused(const cnn_layer *A, const cnn_layer *L, const float *const *planes, const int *ups, int h, int w,
-                   float *out, int oh, int ow, float *pool_out, cnn_work *work)
+                   float *out, int oh, int ow, const cnn_epilogue *ep, cnn_work *work)
 {
     const int ah = cnn_conv_out(h, A->kh, A->sh, A->ph, A->dh), aw = cnn_conv_out(w, A->kw, A->sw, A->pw, A->dw);
-    return conv_direct(L, NULL, NULL, ah, aw, A, planes, ups, h, w, out, oh, ow, pool_out, work);
+    return conv_direct(L, NULL, NULL, ah, aw, A, planes, ups, h, w, out, oh, ow, ep, work);
 }
 
 void cnn_convt_direct(const cnn_layer *L, const float *in, int h, int w, float *out, int oh, int ow, cnn_work *work)

@@ -397,7 +397,7 @@ static void mark_use(tl_cnn *net, int t, int i)
 {
     net->last_use[t] = i;
     if (t > 0 && (net->layers[t - 1].virtual_concat || net->layers[t - 1].virtual_upsample ||
-                  net->layers[t - 1].fused_into))
+                  net->layers[t - 1].fused_into || net->layers[t - 1].add_into))
         for (int j = 0; j < net->layers[t - 1].ninputs; j++) mark_use(net, net->layers[t - 1].inputs[j], i);
 }
 
@@ -470,6 +470,28 @@ static int finish(tl_cnn *net, const int *chan, tl_error *err)
         if (readers == 1 && (one_by_one || (size_t)A->cin * A->kh * A->kw <= 32)) {
             A->fused_into = i + 1;
             L->producer = t;
+        }
+    }
+    /* a residual add of a direct conv (without ReLU) read only by the add
+     * runs the conv with the add and its ReLU in the conv's epilogue: the
+     * ResNet blocks' conv2 + identity, without a pass over both tensors */
+    for (int i = 0; i < net->nlayers; i++) {
+        cnn_layer *D = &net->layers[i];
+        if (D->kind != CNN_ADD || D->dead || D->ninputs != 2 || D->inputs[0] == D->inputs[1]) continue;
+        for (int k = 0; k < 2 && !D->add_conv; k++) {
+            int t = D->inputs[k];
+            if (t < 1) continue;
+            cnn_layer *A = &net->layers[t - 1];
+            if (A->kind != CNN_CONV || A->dead || A->relu || t == net->output || !cnn_direct_ok(A) || A->fused_into ||
+                A->add_into)
+                continue;
+            int readers = 0;
+            for (int j = 0; j < net->nlayers; j++)
+                for (int q = 0; q < net->layers[j].ninputs; q++)
+                    if (!net->layers[j].dead && net->layers[j].inputs[q] == t) readers++;
+            if (readers != 1) continue;
+            A->add_into = i + 1;
+            D->add_conv = t;
         }
     }
     /* a 2x2 max-pool of a direct conv's output is computed by the conv, from

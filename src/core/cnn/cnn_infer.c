@@ -56,6 +56,29 @@ static int out_shape(const tl_cnn *net, const cnn_layer *L, const int *C, const 
     return 0;
 }
 
+/* Conv L into o (y x x) with epilogue ep: its input is tensor t (planes
+ * where they lie, upsampled virtually or not), or the output of the conv
+ * that L computes on the fly (L->producer). Returns what cnn_conv2d does. */
+static int run_conv(const tl_cnn *net, const cnn_layer *L, float *const *T, const float ***PL, int **PU,
+                    const int *C, const int *H, const int *W, const int *U, const float **planes, int *ups, float *o,
+                    int y, int x, const cnn_epilogue *ep, cnn_work *work)
+{
+    const cnn_layer *A = L->producer ? &net->layers[L->producer - 1] : NULL;
+    const int s = A ? A->inputs[0] : L->inputs[0];
+    const float *const *pl = PL[s];
+    const int *pu = PU[s];
+    if (!pl) {
+        for (int ch = 0; ch < C[s]; ch++) {
+            planes[ch] = T[s] + (size_t)ch * (H[s] / U[s]) * (W[s] / U[s]);
+            ups[ch] = U[s];
+        }
+        pl = planes;
+        pu = U[s] > 1 ? ups : NULL;
+    }
+    if (A) return cnn_conv_fused(A, L, pl, pu, H[s], W[s], o, y, x, ep, work);
+    return cnn_conv2d(L, pl, pu, !PL[s] && U[s] == 1, H[s], W[s], o, y, x, ep, work);
+}
+
 int tl_cnn_forward(const tl_cnn *net, const float *input, int h, int w, float **out, int *oc, int *oh, int *ow,
                    cnn_work *work, tl_error *err)
 {
@@ -115,7 +138,7 @@ int tl_cnn_forward(const tl_cnn *net, const float *input, int h, int w, float **
             U[i + 1] = L->scale;
             continue;
         }
-        if (L->fused_into) { /* computed by its reader, task by task, never stored */
+        if (L->fused_into || L->add_into) { /* computed by its reader, never stored */
             C[i + 1] = c;
             H[i + 1] = y;
             W[i + 1] = x;
@@ -143,29 +166,14 @@ int tl_cnn_forward(const tl_cnn *net, const float *input, int h, int w, float **
         case CNN_CONV: {
             /* the 2x2 max-pool of the output, made along if the conv can */
             const cnn_layer *P = L->pool_after ? &net->layers[L->pool_after - 1] : NULL;
-            float *po = NULL;
+            cnn_epilogue ep = {NULL, NULL, 0};
             if (P && y >= 2 && x >= 2) {
-                po = cnn_work_alloc(work, (size_t)c * (y / 2) * (x / 2));
-                if (!po) { tl_err(err, "cnn: out of memory for layer %s", P->id); goto done; }
-                T[L->pool_after] = po;
+                ep.pool_out = cnn_work_alloc(work, (size_t)c * (y / 2) * (x / 2));
+                if (!ep.pool_out) { tl_err(err, "cnn: out of memory for layer %s", P->id); goto done; }
+                T[L->pool_after] = ep.pool_out;
             }
-            /* the input: conv A's output made on the fly, or tensor t */
-            const cnn_layer *A = L->producer ? &net->layers[L->producer - 1] : NULL;
-            const int s = A ? A->inputs[0] : t;
-            const float *const *pl = PL[s];
-            const int *pu = PU[s];
-            if (!pl) {
-                for (int ch = 0; ch < C[s]; ch++) {
-                    planes[ch] = T[s] + (size_t)ch * (H[s] / U[s]) * (W[s] / U[s]);
-                    ups[ch] = U[s];
-                }
-                pl = planes;
-                pu = U[s] > 1 ? ups : NULL;
-            }
-            int pooled;
-            if (A) pooled = cnn_conv_fused(A, L, pl, pu, H[s], W[s], o, y, x, po, work);
-            else pooled = cnn_conv2d(L, pl, pu, !PL[s] && U[s] == 1, H[s], W[s], o, y, x, po, work);
-            if (po && !pooled) cnn_maxpool(P, o, c, y, x, po, y / 2, x / 2);
+            int pooled = run_conv(net, L, T, PL, PU, C, H, W, U, planes, ups, o, y, x, &ep, work);
+            if (ep.pool_out && !pooled) cnn_maxpool(P, o, c, y, x, ep.pool_out, y / 2, x / 2);
             break;
         }
         case CNN_CONVT: {
@@ -192,7 +200,15 @@ int tl_cnn_forward(const tl_cnn *net, const float *input, int h, int w, float **
             break;
         case CNN_MAXPOOL: cnn_maxpool(L, a, c, H[t], W[t], o, y, x); break;
         case CNN_UPSAMPLE: cnn_upsample(L, a, c, H[t], W[t], o, y, x); break;
-        case CNN_ADD: cnn_add(a, T[L->inputs[1]], o, n, L->relu); break;
+        case CNN_ADD:
+            if (L->add_conv) { /* the conv, with this add and its ReLU in its epilogue */
+                int r = L->inputs[0] == L->add_conv ? L->inputs[1] : L->inputs[0];
+                cnn_epilogue ep = {NULL, T[r], L->relu};
+                run_conv(net, &net->layers[L->add_conv - 1], T, PL, PU, C, H, W, U, planes, ups, o, y, x, &ep, work);
+            } else {
+                cnn_add(a, T[L->inputs[1]], o, n, L->relu);
+            }
+            break;
         case CNN_CONCAT: {
             size_t off = 0;
             for (int k = 0; k < L->ninputs; k++) {
