@@ -349,6 +349,8 @@ static void infer_worker(infer_ctx *cx)
         size_t s = (size_t)(task / cx->per_slice);
         int tr = (int)(task % cx->per_slice) / cx->pc->count, tc = (int)(task % cx->per_slice) % cx->pc->count;
         int r0 = cx->pr->start[tr], c0 = cx->pc->start[tc];
+        /* with one tile at a time (no outer team) these loops go parallel too */
+#pragma omp parallel for schedule(static) if (!omp_in_parallel())
         for (int y = 0; y < cx->eh; y++) {
             size_t r = (size_t)(r0 + y) < cx->rows ? (size_t)(r0 + y) : cx->rows - 1;
             for (int x = 0; x < cx->ew; x++) {
@@ -374,6 +376,7 @@ static void infer_worker(infer_ctx *cx)
         if (!cx->net->output_is_softmax) cnn_softmax(out, oc, hw);
         uint8_t *L8 = cx->lab->data;
         float *CF = cx->conf->data;
+#pragma omp parallel for schedule(static) if (!omp_in_parallel())
         for (int r = cx->pr->lo[tr]; r < cx->pr->hi[tr]; r++)
             for (int c = cx->pc->lo[tc]; c < cx->pc->hi[tc]; c++) {
                 size_t j = (size_t)(r - r0) * cx->ew + (size_t)(c - c0);
