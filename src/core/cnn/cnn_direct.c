@@ -1,14 +1,19 @@
-/* cnn_direct.c — direct convolution for layers with few output channels
- * (stride 1), where im2col + GEMM is memory-bound: a GEMM with M = 16
- * output channels streams the whole im2col matrix three times (write,
- * pack, read) for 16 FMAs per element. Here a block of output channels x
- * pixels is held in vector registers and each input vector loaded feeds
- * several FMAs (cnn_direct_kernel.inc, compiled for AVX-512, AVX2+FMA and
- * plain x86-64, picked at run time).
+/* cnn_direct.c — direct convolution: every stride-1 conv, strided convs
+ * with a kernel > 1x1 and at most 256 output channels, and kernel = stride
+ * = 2 transposed convs (cnn_direct_ok; the rest goes through im2col +
+ * GEMM, cnn_conv.c). Why: with tens of output channels a GEMM is
+ * memory-bound (the im2col matrix is written, packed and read for a few
+ * FMAs per element); here a block of 8 output channels x 3 vectors of
+ * pixels stays in registers and each input vector loaded feeds 8 FMAs
+ * (cnn_direct_kernel.inc, compiled for AVX-512, AVX2 + FMA and SSE2,
+ * picked at run time). Each task copies the input rows it reads into a
+ * zero-padded buffer (cut in stride phases), 128 input channels at a time;
+ * a conv may instead compute its input conv's rows there (cnn_conv_fused).
  *
- * Each output element sums its taps in the fixed order (ci, ky, kx) and
- * the work split (blocks of output rows) depends only on the layer's
- * shape, so results do not depend on the thread count. */
+ * Each output element sums the bias, then its taps in the fixed order (ci,
+ * ky, kx), and the work split (row blocks, channel groups, chunks)
+ * depends only on the layer's shape, so results do not depend on the
+ * thread count. */
 #include "cnn.h"
 
 #include <omp.h>
@@ -159,8 +164,9 @@ static trows_fn pick_trows(void)
 
 /* Zero-padded copies of the input rows that output rows oy0.. read, x cut
  * into stride phases so that every tap reads whole vectors: pad row j of
- * channel ci, (ci * nin + j) * padw, is input row oy0 * sh - ph + j; its
- * phase q, at q * phasew, holds input columns j' * sw + q - pw. */
+ * the chunk's channel c (input channel ci0 + c), at (c * nin + j) * padw,
+ * is input row oy0 * sh - ph + j; its phase q, at q * phasew, holds input
+ * columns j' * sw + q - pw. */
 static void fill_pad(const cnn_layer *L, const direct_geom *g, const float *const *planes, const int *ups, int h,
                      int w, int oy0, float *pad)
 {
