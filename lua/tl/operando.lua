@@ -71,7 +71,8 @@ function O.analyse_electrode(recon_path, electrode, band, opts)
     local cell = raw:zproject { stat = "max" }:ge(tl.propose_thresholds(raw).steel_min)
     vol = tl.gaussian(raw, { sigma_um = opts.smooth_um, sigma_z_um = 0, mask = cell })
   end
-  local th = opts.thresholds and opts.thresholds[electrode] or tl.propose_thresholds(vol, { k_void = opts.k_void })
+  local th = opts.thresholds and opts.thresholds[electrode] or tl.propose_thresholds(vol, { k_void = opts.k_void,
+    depth = opts.depth })
   local li = tl.threshold_columns(vol, { electrode = electrode, li_max = th.li_max, sse_min = th.sse_min,
     steel_min = th.steel_min, window = opts.window })
   local voids = tl.interfacial_voids(vol, li.li, { electrode = electrode, void_max = th.void_max,
@@ -80,7 +81,10 @@ function O.analyse_electrode(recon_path, electrode, band, opts)
   -- reach no collector and hold no Li): contact is a fraction of it
   local footprint = li.has_li
   local cell_mm2 = tl.regions(footprint, { size_mm2 = 0 }).total_mm2
-  local contact = tl.contact_map(vol, li.li, { electrode = electrode, void_max = th.void_max, depth = opts.depth,
+  -- contact fails a column on any of `depth` voxels: its void cut-off is
+  -- stricter than one voxel's (propose_thresholds' contact_void_max)
+  local contact = tl.contact_map(vol, li.li, { electrode = electrode, void_max = th.contact_void_max or th.void_max,
+    depth = opts.depth,
     j_nominal = opts.j_nominal, nominal_mm2 = cell_mm2 > 0 and cell_mm2 or nil })
   local regions = tl.regions(contact.contact, { size_mm2 = opts.region_mm2 })
   -- Li thickness to a fraction of a voxel: partial volume at the collector

@@ -164,7 +164,7 @@ START_TEST(test_cell_proposed_thresholds)
     tl_otsu_opts oo = {0, NZ, 0, NY, 0, NX, NULL, 3, 256};
     tl_threshold_proposal p;
     tl_error e;
-    ck_assert_msg(tl_propose_thresholds(c->vol, &oo, 3.0, 1, 5, &p, &e) == 0, "%s", e.msg);
+    ck_assert_msg(tl_propose_thresholds(c->vol, &oo, 3.0, 1, 5, 5, &p, &e) == 0, "%s", e.msg);
     ck_assert_msg(p.li_max > 1.3 && p.li_max < 2.7, "li_max %g", p.li_max);
     ck_assert_msg(p.sse_min > 2.65 && p.sse_min < 2.95, "sse_min %g", p.sse_min);
     ck_assert_msg(p.steel_min > 3.5 && p.steel_min < 7.5, "steel_min %g", p.steel_min);

@@ -26,8 +26,8 @@ static int run_contact_map(const tl_value *a, tl_record *out, tl_error *err)
         const tl_volume *v = a[0].u.vol;
         tl_otsu_opts oo = {0, v->nz, 0, v->ny, 0, v->nx, NULL, 3, 256};
         tl_threshold_proposal p;
-        if (tl_propose_thresholds(v, &oo, 3.0, a[7].u.b, 5, &p, err)) return tl_err_prefix(err, "contact_map: ");
-        o.void_max = p.void_max;
+        if (tl_propose_thresholds(v, &oo, 3.0, a[7].u.b, 5, o.depth, &p, err)) return tl_err_prefix(err, "contact_map: ");
+        o.void_max = p.contact_void_max;
     }
     tl_contact_result r;
     if (tl_contact_map(a[0].u.vol, a[1].u.vol, &o, &r, err)) return -1;

@@ -234,7 +234,18 @@ static tl_volume *cell_columns(const tl_volume *vol, const tl_otsu_opts *o, doub
     return m;
 }
 
-int tl_propose_thresholds(const tl_volume *vol, const tl_otsu_opts *o, double k_void, int with_steel, int window,
+/* k with P(N < -k) = p for a standard normal N (bisection on erfc). */
+static double normal_quantile_low(double p)
+{
+    double lo = 0, hi = 40;
+    for (int i = 0; i < 100; i++) {
+        double mid = 0.5 * (lo + hi);
+        if (0.5 * erfc(mid / sqrt(2.0)) > p) lo = mid; else hi = mid;
+    }
+    return 0.5 * (lo + hi);
+}
+
+int tl_propose_thresholds(const tl_volume *vol, const tl_otsu_opts *o, double k_void, int with_steel, int window, int depth,
                           tl_threshold_proposal *p, tl_error *err)
 {
     if (window < 1) return tl_err(err, "propose_thresholds: window must be >= 1 (got %d)", window);
@@ -321,6 +332,12 @@ int tl_propose_thresholds(const tl_volume *vol, const tl_otsu_opts *o, double k_
     if (sig < (r->means[1] - med) / 20) sig = (r->means[1] - med) / 20;
     p->li_std = sig;
     p->void_max = med - k_void * sig;
+    /* contact_map tests `depth` voxels per column and fails a column on any
+     * one of them: the same chance of a false void per column as one voxel
+     * at k_void needs k with depth P(N < -k) = P(N < -k_void) (Bonferroni:
+     * 3.46 for k_void 3 and depth 5) */
+    p->k_contact = normal_quantile_low(0.5 * erfc(k_void / sqrt(2.0)) / (depth > 1 ? depth : 1));
+    p->contact_void_max = med - p->k_contact * sig;
     if (!(p->void_max < p->li_max && p->li_max <= p->sse_min && p->sse_min < p->steel_min))
         return tl_err(err, "propose_thresholds: classes do not separate (void_max %g, li_max %g, sse_min %g, steel_min %g); "
                       "crop the region to the interface or give the thresholds", p->void_max, p->li_max, p->sse_min, p->steel_min);

@@ -138,6 +138,7 @@ typedef struct {
     double li_max, sse_min, steel_min, void_max;
     double li_mean, li_std, sse_mean, steel_mean;
     double void_level; /* median of the voxels 6 Li spreads below Li, NaN when too few */
+    double contact_void_max, k_contact; /* void_max for contact_map's `depth` voxels per column */
     tl_otsu_result otsu;
 } tl_threshold_proposal;
 
@@ -148,8 +149,10 @@ typedef struct {
  * voids). li_max = midpoint Li/electrolyte; sse_min = electrolyte level -
  * (electrolyte - Li) / (2 window), between the mean of a window of
  * electrolyte only and one still holding one Li voxel; steel_min =
- * midpoint electrolyte/steel; void_max = Li level - k_void * Li spread. */
-int tl_propose_thresholds(const tl_volume *vol, const tl_otsu_opts *o, double k_void, int with_steel, int window,
+ * midpoint electrolyte/steel; void_max = Li level - k_void * Li spread;
+ * contact_void_max the same for contact_map's test of `depth` voxels per
+ * column, with k raised so a column's false-void chance equals one voxel's. */
+int tl_propose_thresholds(const tl_volume *vol, const tl_otsu_opts *o, double k_void, int with_steel, int window, int depth,
                           tl_threshold_proposal *p, tl_error *err);
 
 /* ---- connected components ---- */

@@ -30,7 +30,7 @@ static int fill_thresholds(const tl_volume *v, int collector, int window, double
     if (!need) return 0;
     tl_otsu_opts o = {0, v->nz, 0, v->ny, 0, v->nx, NULL, 3, 256};
     tl_threshold_proposal p;
-    if (tl_propose_thresholds(v, &o, 3.0, collector, window, &p, err)) return -1;
+    if (tl_propose_thresholds(v, &o, 3.0, collector, window, 5, &p, err)) return -1;
     if (li_max && isnan(*li_max)) *li_max = p.li_max;
     if (sse_min && isnan(*sse_min)) *sse_min = p.sse_min;
     if (steel_min && isnan(*steel_min)) *steel_min = p.steel_min;
@@ -188,7 +188,7 @@ static int run_li_thickness(const tl_value *a, tl_record *out, tl_error *err)
     if (isnan(o.li_level) || isnan(o.steel_level) || (a[2].set && !a[6].set)) {
         tl_otsu_opts r = {0, v->nz, 0, v->ny, 0, v->nx, NULL, 3, 256};
         tl_threshold_proposal p;
-        if (tl_propose_thresholds(v, &r, 3.0, 1, 5, &p, err)) return tl_err_prefix(err, "li_thickness: ");
+        if (tl_propose_thresholds(v, &r, 3.0, 1, 5, 5, &p, err)) return tl_err_prefix(err, "li_thickness: ");
         if (isnan(o.li_level)) o.li_level = p.li_mean;
         if (isnan(o.steel_level)) o.steel_level = p.steel_mean;
         if (isnan(o.void_level)) o.void_level = p.void_level;
@@ -245,7 +245,7 @@ static int run_interphase(const tl_value *a, tl_record *out, tl_error *err)
     if (isnan(o.li_level) || (a[2].set && !a[5].set)) {
         tl_otsu_opts r = {0, v->nz, 0, v->ny, 0, v->nx, NULL, 3, 256};
         tl_threshold_proposal p;
-        if (tl_propose_thresholds(v, &r, 3.0, 1, 5, &p, err)) return tl_err_prefix(err, "interphase: ");
+        if (tl_propose_thresholds(v, &r, 3.0, 1, 5, 5, &p, err)) return tl_err_prefix(err, "interphase: ");
         if (isnan(o.li_level)) o.li_level = p.li_mean;
         if (isnan(o.void_level)) o.void_level = p.void_level;
     }
@@ -357,7 +357,7 @@ static int run_propose(const tl_value *a, tl_record *out, tl_error *err)
     o.mask = a[1].set ? a[1].u.vol : NULL;
     o.nbins = 256;
     tl_threshold_proposal p;
-    if (tl_propose_thresholds(v, &o, a[5].u.num, a[6].u.b, (int)a[7].u.i, &p, err)) return -1;
+    if (tl_propose_thresholds(v, &o, a[5].u.num, a[6].u.b, (int)a[7].u.i, (int)a[8].u.i, &p, err)) return -1;
     tl_rec_number(out, "li_max", p.li_max);
     tl_rec_number(out, "sse_min", p.sse_min);
     tl_rec_number(out, "steel_min", p.steel_min);
@@ -367,6 +367,8 @@ static int run_propose(const tl_value *a, tl_record *out, tl_error *err)
     tl_rec_number(out, "sse_level", p.sse_mean);
     tl_rec_number(out, "steel_level", p.steel_mean);
     tl_rec_number(out, "void_level", p.void_level);
+    tl_rec_number(out, "contact_void_max", p.contact_void_max);
+    tl_rec_number(out, "k_contact", p.k_contact);
     return 0;
 }
 
@@ -378,6 +380,7 @@ static const tl_arg propose_args[] = {
     {.name = "k_void", .type = TL_T_NUMBER, .def = 3, .min = 0.5, .max = 20, .doc = "void_max = Li level - k_void * Li spread (median, 1.4826 MAD)"},
     {.name = "collector", .type = TL_T_BOOL, .def = 1, .doc = "the region includes the steel collector: split it off first and keep only the columns reaching it; false: steel_min above every voxel"},
     {.name = "window", .type = TL_T_INT, .def = 5, .min = 1, .max = 1000, .unit = "voxels", .doc = "the window threshold_columns will use (sets sse_min)"},
+    {.name = "depth", .type = TL_T_INT, .def = 5, .min = 1, .max = 1000, .unit = "voxels", .doc = "the depth contact_map will use (sets contact_void_max)"},
     {0},
 };
 static const tl_ret propose_rets[] = {
@@ -391,6 +394,10 @@ static const tl_ret propose_rets[] = {
     {.name = "steel_level", .type = TL_T_NUMBER, .unit = "1/cm", .doc = "steel class mean (NaN without collector)"},
     {.name = "void_level", .type = TL_T_NUMBER, .unit = "1/cm",
      .doc = "median of the voxels 6 Li spreads below the Li level (NaN when fewer than 0.1% of the Li class)"},
+    {.name = "contact_void_max", .type = TL_T_NUMBER, .unit = "1/cm",
+     .doc = "void_max for contact_map: Li level - k_contact * Li spread, with depth P(N < -k_contact) = P(N < -k_void) "
+            "(a column's chance of a false void equals one voxel's; 3.46 for k_void 3, depth 5)"},
+    {.name = "k_contact", .type = TL_T_NUMBER, .doc = "the k behind contact_void_max"},
     {0},
 };
 
