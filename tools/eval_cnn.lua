@@ -4,7 +4,7 @@
 --   * the held-out cells of tools/make_cnn_training_data.lua (never seen in
 --     training): build/cnn_train/cell_07/08_{recon,labels}.h5;
 --   * the demo series (datasets/make_demo.lua, size small, seed 2026),
---     projected, reconstructed here with tl.reconstruct (known centre).
+--     projected, reconstructed here with tl.reconstruct (centre found, as the quickstart does).
 -- Per-class IoU over all voxels (phantom labels merged as in
 -- tools/train_unet.py), and void IoU within the electrodes (truth Li or void
 -- voxels; bright impurities left out): CNN class void/pore vs Otsu's dark class, Otsu's
@@ -116,7 +116,7 @@ for i = 0, 9 do
   local scan = string.format("%s/scan_%02d.h5", P.demo, i)
   if not exists(scan) then break end
   local dx = tl.dxchange(scan)
-  local rec = tl.reconstruct(dx, { center = 48 }).volume
+  local rec = tl.reconstruct(dx, { center = "auto" }).volume   -- as the quickstart does
   local lab = tl.load(string.format("%s/truth_%02d.h5", P.demo, i), { dataset = "/labels" })
   evaluate(string.format("demo scan %02d", i), rec, lab, acc)
 end
