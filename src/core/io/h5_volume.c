@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "atomic.h"
+#include "h5_writer.h"
 #include "h5util.h"
 #include "io_internal.h"
 #include "provenance.h"
@@ -217,77 +218,24 @@ done:
     return v;
 }
 
-/* The root attribute tomolith_provenance, as tl_prov_write_h5 writes it,
- * with the voxel size added so tl.provenance reports it for every format. */
-static int write_provenance(hid_t f, const double voxel_um[3], tl_error *err)
-{
-    char *json = tl_io_prov_json(voxel_um, NULL, err);
-    if (!json) return -1;
-    hid_t type = H5Tcopy(H5T_C_S1);
-    H5Tset_size(type, strlen(json) + 1);
-    H5Tset_cset(type, H5T_CSET_UTF8);
-    hid_t space = H5Screate(H5S_SCALAR);
-    hid_t a = H5Acreate2(f, "tomolith_provenance", type, space, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t st = a < 0 ? -1 : H5Awrite(a, type, json);
-    if (a >= 0) H5Aclose(a);
-    H5Sclose(space);
-    H5Tclose(type);
-    free(json);
-    return st < 0 ? tl_err(err, "cannot write the provenance attribute") : 0;
-}
-
+/* A whole volume in one go: the block writer with one block (same
+ * chunking, provenance with the voxel size, atomic rename). */
 int tl_h5_save(const tl_volume *v, const char *path, const tl_io_save_opts *o, tl_error *err)
 {
-    tl_h5_quiet();
-    char tmp[4300], ds[1024];
+    char ds[1024];
     const char *want = o && o->dataset && o->dataset[0] ? o->dataset : "/volume";
     snprintf(ds, sizeof ds, "%s%s", want[0] == '/' ? "" : "/", want);
     if (strcmp(ds, "/") == 0 || ds[strlen(ds) - 1] == '/')
         return tl_err(err, "save: dataset name '%s' for '%s' must name a dataset, not a group", want, path);
-    if (tl_io_check_target(path, err) || tl_atomic_tmpname(path, tmp, sizeof tmp, err)) return tl_err_prefix(err, "save: ");
-    hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    if (f < 0) return tl_err(err, "save: cannot create '%s' (writing its temporary '%s'): %s", path, tmp, strerror(errno));
-    hsize_t dims[3] = {v->nz, v->ny, v->nx};
-    hid_t space = H5Screate_simple(3, dims, NULL);
-    hid_t lcpl = H5Pcreate(H5P_LINK_CREATE), dcpl = H5Pcreate(H5P_DATASET_CREATE);
-    H5Pset_create_intermediate_group(lcpl, 1);
-    /* chunks of whole z-slices (at most ~4 MB), so z-crops read few chunks */
-    size_t plane = v->ny * v->nx * tl_dtype_size(v->dtype);
-    hsize_t cz = plane ? (hsize_t)((4u << 20) / plane) : 1;
-    if (cz < 1) cz = 1;
-    if (cz > v->nz) cz = v->nz;
-    hsize_t cy = v->ny, cx = v->nx;
-    while ((double)cz * (double)cy * (double)cx * (double)tl_dtype_size(v->dtype) > 2e9) cy = (cy + 1) / 2;
-    hsize_t chunk[3] = {cz, cy, cx};
-    int rc = 0;
-    if (o && o->compression > 0) {
-        H5Pset_chunk(dcpl, 3, chunk);
-        H5Pset_shuffle(dcpl);
-        H5Pset_deflate(dcpl, (unsigned)o->compression);
-    } else if (v->nz > 1) {
-        H5Pset_chunk(dcpl, 3, chunk);
+    if (tl_io_check_target(path, err)) return tl_err_prefix(err, "save: ");
+    tl_h5_writer *w = tl_h5_writer_open_deflate(path, ds, v->dtype, v->nz, v->ny, v->nx, v->voxel_um,
+                                                o ? o->compression : 0, err);
+    if (!w) return tl_err_prefix(err, "save: ");
+    if (tl_h5_writer_put(w, 0, v, err)) {
+        tl_h5_writer_abort(w);
+        return tl_err_prefix(err, "save: ");
     }
-    hid_t d = H5Dcreate2(f, ds, tl_h5_type(v->dtype), space, lcpl, dcpl, H5P_DEFAULT);
-    if (d < 0) rc = tl_err(err, "save: cannot create dataset '%s' in '%s'", ds, path);
-    if (!rc && H5Dwrite(d, tl_h5_type(v->dtype), H5S_ALL, H5S_ALL, H5P_DEFAULT, v->data) < 0)
-        rc = tl_err(err, "save: writing dataset '%s' of '%s' failed (disk full?)", ds, path);
-    if (!rc) {
-        hsize_t three = 3;
-        hid_t as = H5Screate_simple(1, &three, NULL);
-        hid_t a = H5Acreate2(d, "voxel_um", H5T_IEEE_F64LE, as, H5P_DEFAULT, H5P_DEFAULT);
-        if (a < 0 || H5Awrite(a, H5T_NATIVE_DOUBLE, v->voxel_um) < 0)
-            rc = tl_err(err, "save: cannot write attribute voxel_um on '%s' in '%s'", ds, path);
-        if (a >= 0) H5Aclose(a);
-        H5Sclose(as);
-    }
-    if (!rc && write_provenance(f, v->voxel_um, err)) rc = tl_err_prefix(err, "save '%s': ", path);
-    if (d >= 0) H5Dclose(d);
-    H5Pclose(lcpl);
-    H5Pclose(dcpl);
-    H5Sclose(space);
-    if (H5Fclose(f) < 0 && !rc) rc = tl_err(err, "save: closing '%s' failed (disk full?)", path);
-    if (rc) { tl_atomic_abort(tmp); return -1; }
-    return tl_atomic_commit(tmp, path, err);
+    return tl_h5_writer_close(w, err) ? tl_err_prefix(err, "save: ") : 0;
 }
 
 char *tl_h5_read_provenance(const char *path, tl_error *err)

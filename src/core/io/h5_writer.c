@@ -7,13 +7,15 @@
 
 #include "atomic.h"
 #include "h5util.h"
-#include "provenance.h"
+#include "io_internal.h"
 
 struct tl_h5_writer {
     char path[4096], tmp[4200];
     hid_t file, dset;
     tl_dtype dtype;
     size_t nz, ny, nx;
+    double voxel_um[3];
+    int has_voxel;
 };
 
 static hid_t create_link_plist(void)
@@ -36,6 +38,12 @@ static hid_t create_file(const char *tmp)
 tl_h5_writer *tl_h5_writer_open(const char *path, const char *dataset, tl_dtype dtype, size_t nz,
                                 size_t ny, size_t nx, const double voxel_um[3], tl_error *err)
 {
+    return tl_h5_writer_open_deflate(path, dataset, dtype, nz, ny, nx, voxel_um, 0, err);
+}
+
+tl_h5_writer *tl_h5_writer_open_deflate(const char *path, const char *dataset, tl_dtype dtype, size_t nz, size_t ny,
+                                        size_t nx, const double voxel_um[3], int deflate, tl_error *err)
+{
     tl_h5_quiet();
     if (nz == 0 || ny == 0 || nx == 0) {
         tl_err(err, "'%s': cannot write dataset '%s' of shape (%zu, %zu, %zu)", path, dataset, nz, ny, nx);
@@ -48,6 +56,10 @@ tl_h5_writer *tl_h5_writer_open(const char *path, const char *dataset, tl_dtype 
     if (tl_atomic_tmpname(path, w->tmp, sizeof w->tmp, err)) { free(w); return NULL; }
     w->file = w->dset = -1;
     w->dtype = dtype; w->nz = nz; w->ny = ny; w->nx = nx;
+    if (voxel_um) {
+        memcpy(w->voxel_um, voxel_um, sizeof w->voxel_um);
+        w->has_voxel = 1;
+    }
     w->file = create_file(w->tmp);
     if (w->file < 0) { tl_err(err, "cannot create HDF5 file for '%s'", path); free(w); return NULL; }
     hsize_t dims[3] = {nz, ny, nx};
@@ -61,6 +73,10 @@ tl_h5_writer *tl_h5_writer_open(const char *path, const char *dataset, tl_dtype 
     hid_t space = H5Screate_simple(3, dims, NULL);
     hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
     H5Pset_chunk(dcpl, 3, chunk);
+    if (deflate > 0) {
+        H5Pset_shuffle(dcpl);
+        H5Pset_deflate(dcpl, (unsigned)deflate);
+    }
     H5Pset_obj_track_times(dcpl, 0); /* same inputs, same bytes */
     hid_t lcpl = create_link_plist();
     w->dset = H5Dcreate2(w->file, dataset, tl_h5_type(dtype), space, lcpl, dcpl, H5P_DEFAULT);
@@ -125,9 +141,20 @@ int tl_h5_writer_attr(tl_h5_writer *w, const char *name, const char *value, tl_e
     return tl_h5_attr_string(w->dset, name, value, err);
 }
 
+/* The root attribute tomolith_provenance: the session's provenance with the
+ * voxel size, so tl.provenance reports it for every format. */
+static int write_provenance(tl_h5_writer *w, tl_error *err)
+{
+    char *json = tl_io_prov_json(w->has_voxel ? w->voxel_um : NULL, NULL, err);
+    if (!json) return -1;
+    int rc = tl_h5_attr_string(w->file, "tomolith_provenance", json, err);
+    free(json);
+    return rc ? tl_err_prefix(err, "'%s': provenance: ", w->path) : 0;
+}
+
 int tl_h5_writer_close(tl_h5_writer *w, tl_error *err)
 {
-    int rc = tl_prov_write_h5((int64_t)w->file, err);
+    int rc = write_provenance(w, err);
     H5Dclose(w->dset);
     if (H5Fclose(w->file) < 0 && rc == 0) rc = tl_err(err, "'%s': closing the file failed (disk full?)", w->path);
     if (rc == 0) rc = tl_atomic_commit(w->tmp, w->path, err);
