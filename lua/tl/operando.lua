@@ -76,7 +76,7 @@ function O.analyse_electrode(recon_path, electrode, band, opts)
   local li = tl.threshold_columns(vol, { electrode = electrode, li_max = th.li_max, sse_min = th.sse_min,
     steel_min = th.steel_min, window = opts.window })
   local voids = tl.interfacial_voids(vol, li.li, { electrode = electrode, void_max = th.void_max,
-    sse_min = th.sse_min, window = opts.window })
+    sse_min = th.sse_min, window = opts.window, li_level = th.li_level, void_level = th.void_level })
   -- the cell's footprint is where the electrode is (columns outside the rod
   -- reach no collector and hold no Li): contact is a fraction of it
   local footprint = li.has_li

@@ -139,6 +139,33 @@ T.case("interphase: the electrolyte deficit past the Li and past a void", functi
   T.raises(function() tl.interphase(v, li:crop { z = { 1, 6 } }, nil, { li_level = 2 }) end, "shape")
 end)
 
+-- interfacial voids on hand-made top-electrode columns (steel 40 at z1, Li 2,
+-- void 0, interphase 5 below li_max, electrolyte 10): Li stripped through to
+-- the steel; a thin Li layer left between a deep void and the steel; a void
+-- behind an interphase that sits in the Li mask.
+T.case("interfacial_voids: stripped to the steel, thin Li on the steel, interphase in the Li mask", function()
+  local cols = {
+    { 40, 0, 0, 0, 0, 0, 5, 10, 10, 10, 10, 10, 10, 10, 10, 10 },
+    { 40, 2, 0, 0, 0, 0, 0, 5, 10, 10, 10, 10, 10, 10, 10, 10 },
+    { 40, 2, 2, 2, 2, 2, 0, 0, 5, 5, 5, 5, 5, 10, 10, 10 },
+  }
+  local li_to = { 7, 8, 13 }
+  local v = tl.full(16, 1, 3, 0)
+  local li = tl.full(16, 1, 3, 0, { dtype = "u8" })
+  for x = 1, 3 do
+    for z = 1, 16 do v:set(z, 1, x, cols[x][z]) end
+    for z = 2, li_to[x] do li:set(z, 1, x, 1) end
+  end
+  local r = tl.interfacial_voids(v, li, { electrode = "top", void_max = 1, sse_min = 8, li_level = 2, void_level = 0 })
+  T.eq(r.height_vox:get(1, 1, 1), 5, "stripped through to the steel: the whole run is void")
+  T.eq(r.height_vox:get(1, 1, 2), 5, "thin Li on the steel: judged by the Li, not the steel behind it")
+  T.eq(r.height_vox:get(1, 1, 3), 2, "a void behind an interphase in the Li mask")
+  -- without a Li level the interphase counts as solid Li and the walk stops before the void
+  local r2 = tl.interfacial_voids(v, li, { electrode = "top", void_max = 1, sse_min = 8 })
+  T.eq(r2.height_vox:get(1, 1, 3), 0)
+  T.eq(r2.height_vox:get(1, 1, 1), 5)
+end)
+
 T.case("gaussian with a mask averages inside it only", function()
   local v = tl.full(3, 1, 6, 0)
   for z = 1, 3 do for x = 4, 6 do v:set(z, 1, x, 10) end end

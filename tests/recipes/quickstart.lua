@@ -57,16 +57,16 @@ end)
 
 -- Measured on this dataset (docs/segmentation.md gives the figures): the
 -- bounds guard against regressions. The issue's targets are met here for
--- the Li thickness (< 1 voxel); contact (1 pp), the current-density
+-- the void volume (5 %) and the Li thickness (< 1 voxel); contact (1 pp), the current-density
 -- correlation (0.95), i0 and κ_interphase (5 %: the fit amplifies the error
 -- of the contact change between the first two scans) are not yet, see
 -- docs/segmentation.md.
 T.case("numbers against the ground truth", function()
   local c = tl.load_results(out .. "/results.h5").truth_check
   T.ok(c.worst_contact_pp < 4, string.format("contact within 4 pp (worst %.2f)", c.worst_contact_pp))
-  T.ok(c.worst_void_pct < 20, string.format("void volume within 20 %% (worst %.1f)", c.worst_void_pct))
+  T.ok(c.worst_void_pct < 6, string.format("void volume within 6 %% (worst %.1f)", c.worst_void_pct))
   T.ok(c.worst_thickness_mae_voxels < 1, string.format("Li thickness MAE < 1 voxel (worst %.2f)", c.worst_thickness_mae_voxels))
-  T.ok(c.worst_j_correlation > 0.8, string.format("current density correlation > 0.8 (worst %.3f)", c.worst_j_correlation))
+  T.ok(c.worst_j_correlation > 0.9, string.format("current density correlation > 0.9 (worst %.3f)", c.worst_j_correlation))
   T.ok(c.worst_interphase_pct < 15, string.format("interphase mean thickness within 15 %% (worst %.1f)", c.worst_interphase_pct))
   T.ok(math.abs(c.i0_error_pct) < 20, string.format("i0 within 20 %% (%.1f)", c.i0_error_pct))
   T.ok(math.abs(c.kappa_interphase_error_pct) < 20, string.format("κ_interphase within 20 %% (%.1f)", c.kappa_interphase_error_pct))

@@ -7,8 +7,12 @@
  * in the electrolyte and is ignored. With max_gap > 0 the voxels right
  * behind the run must also reach the Li mask within max_gap voxels (a pore
  * closer than `window` to the interface sees Li in its window, but
- * electrolyte first). The walk also ends, without a void, once it has
- * crossed a whole window of solid lithium (Li-mask voxels, not void-like),
+ * electrolyte first). A run that reaches the collector end of the Li mask
+ * is a void whatever lies behind it: the Li is stripped through to the
+ * steel in that column; and the window never reaches past that end (a thin
+ * Li layer left on the steel is judged by itself, not by the steel). The walk also ends, without a void, once it has
+ * crossed a whole window of solid lithium (Li-mask voxels, not void-like, and
+ * with li_level within as far above it as void_max is below),
  * so pores inside the lithium bulk are never taken for interfacial voids. A run
  * still open at the end of the column never met lithium and is dropped.
  *
@@ -65,6 +69,7 @@ int tl_interfacial_voids(const tl_volume *vol, const tl_volume *li, const tl_voi
     const int max_gap = o->max_gap;
     const int subvox = isfinite(o->li_level) && isfinite(o->void_level) && o->li_level > o->void_level;
     const double li_level = o->li_level, void_level = o->void_level;
+    const float solid_max = isfinite(li_level) && li_level > o->void_max ? (float)(2 * li_level - o->void_max) : INFINITY;
     double subsum = 0;
     const double dz = vol->voxel_um[0];
     const float *data = vol->data;
@@ -81,12 +86,21 @@ int tl_interfacial_voids(const tl_volume *vol, const tl_volume *li, const tl_voi
     {
         uint8_t *done = malloc(cw);
         int32_t *run0 = malloc(cw * sizeof *run0), *runlen = malloc(cw * sizeof *runlen), *solid = malloc(cw * sizeof *solid);
-        if (!done || !run0 || !runlen || !solid) oom = 1;
+        int32_t *li_end = malloc(cw * sizeof *li_end);
+        if (!done || !run0 || !runlen || !solid || !li_end) oom = 1;
         #pragma omp for schedule(dynamic, 1)
         for (size_t ch = 0; ch < nch; ch++) {
             /* a chunk of whole rows: contiguous in every plane */
             const size_t y = ch * rows, ncol = (ny - y < rows ? ny - y : rows) * nx;
-            if (!done || !run0 || !runlen || !solid) continue;
+            if (!done || !run0 || !runlen || !solid || !li_end) continue;
+            /* the last Li-mask voxel of each column along this walk: its
+             * collector end (-1 without Li) */
+            for (size_t x = 0; x < ncol; x++) li_end[x] = -1;
+            for (size_t k = 0; k < nz; k++) {
+                const uint8_t *lrow = lim + (tl_walk_z(k, nz, fwd) * ny + y) * nx;
+                for (size_t x = 0; x < ncol; x++)
+                    if (lrow[x]) li_end[x] = (int32_t)k;
+            }
             memset(done, 0, ncol);
             memset(runlen, 0, ncol * sizeof *runlen);
             memset(solid, 0, ncol * sizeof *solid);
@@ -109,6 +123,11 @@ int tl_interfacial_voids(const tl_volume *vol, const tl_volume *li, const tl_voi
                     }
                     if (runlen[x] > 0) {
                         size_t wn = nz - k < w ? nz - k : w;
+                        /* the window stops at the collector end of the Li mask:
+                         * a thin Li layer left between a deep void and the steel
+                         * must not be judged by the steel behind it */
+                        if (li_end[x] >= (int32_t)k && (size_t)(li_end[x] - (int32_t)k + 1) < wn)
+                            wn = (size_t)(li_end[x] - (int32_t)k + 1);
                         float s = 0;
                         for (size_t j = 0; j < wn; j++) s += data[(tl_walk_z(k + j, nz, fwd) * ny + y) * nx + x];
                         /* Li-like window, and (max_gap) lithium right behind the run:
@@ -117,7 +136,12 @@ int tl_interfacial_voids(const tl_volume *vol, const tl_volume *li, const tl_voi
                         int near_li = max_gap == 0;
                         for (size_t j = 0; j < (size_t)max_gap && k + j < nz && !near_li; j++)
                             near_li = lim[(tl_walk_z(k + j, nz, fwd) * ny + y) * nx + x] != 0;
-                        if (s < sse_min * (float)wn && near_li) {
+                        /* a run that reaches the collector end of the Li mask has
+                         * no Li behind it: the electrode is stripped through to
+                         * the steel there, and the whole run is void (the window
+                         * then sees steel, and would call it a pore) */
+                        const int depleted = li_end[x] >= 0 && (int32_t)k - 1 >= li_end[x];
+                        if ((s < sse_min * (float)wn && near_li) || depleted) {
                             for (int32_t q = run0[x]; q < run0[x] + runlen[x]; q++)
                                 out[(tl_walk_z((size_t)q, nz, fwd) * ny + y) * nx + x] = 1;
                             hv[x] = runlen[x];
@@ -154,15 +178,18 @@ int tl_interfacial_voids(const tl_volume *vol, const tl_volume *li, const tl_voi
                     }
                     /* solid lithium reached: a whole window of Li-mask voxels
                      * that are not void-like (one such voxel is not enough: the
-                     * partial voxel between a void and the interphase looks Li) */
-                    solid[x] = lrow[x] ? solid[x] + 1 : 0;
+                     * partial voxel between a void and the interphase looks Li),
+                     * and, with a Li level, no brighter than it by as much as
+                     * void_max is darker: an interphase just below li_max is in
+                     * the Li mask but is not solid Li, and a void lies behind it */
+                    solid[x] = lrow[x] && v <= solid_max ? solid[x] + 1 : 0;
                     if (solid[x] >= (int32_t)w) { done[x] = 1; active--; }
                 }
             }
             float *hu = (float *)r->height_um->data + y * nx;
             for (size_t x = 0; x < ncol; x++) hu[x] = (float)(hv[x] * dz);
         }
-        free(done); free(run0); free(runlen); free(solid);
+        free(done); free(run0); free(runlen); free(solid); free(li_end);
     }
     if (oom) { tl_void_result_free(r); return tl_err(err, "interfacial_voids: out of memory"); }
     if (nan_found) { tl_void_result_free(r); return tl_err(err, "interfacial_voids: volume holds NaN voxels"); }
