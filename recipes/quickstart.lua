@@ -146,8 +146,9 @@ R:table { name = "scans", columns = O.scan_columns, rows = O.scan_rows(results),
   caption = "Contact area, regions, interfacial voids, Li volume and the thresholds used, per scan and interface" }
 R:section("Cell model (seed 000)")
 R:table { name = "cell_model_fit", columns = { "parameter", "value", "std_error" }, rows = O.fit_rows(echem),
-  caption = string.format("Fitted on the first half-cycle (%g–%g s); residual RMS %.2f mV", times[1], times[2],
-    1000 * echem.fit.rms) }
+  caption = string.format("Fitted on the first half-cycle (%g–%g s); residual RMS %.2f mV. The standard errors " ..
+    "reflect the voltage noise only: errors in the measured contact areas, above all in their change between the " ..
+    "first two scans, move i0 and κ far more (docs/segmentation.md)", times[1], times[2], 1000 * echem.fit.rms) }
 R:section("Accuracy against the ground truth")
 R:table { name = "truth_check", columns = { "scan", "electrode", "contact_mm2", "contact_true_mm2", "contact_error_pp",
   "contact_iou", "void_um3", "void_true_um3", "void_error_pct", "thickness_mae_voxels", "j_correlation",
