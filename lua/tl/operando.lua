@@ -114,7 +114,7 @@ end
 
 -- The interphase is one material across the series, and its level shows only
 -- where the layer is at least ~2 voxels thick: take it from the band with the
--- most interior voxels and measure every band again with it.
+-- most interior voxels and measure again every band that used another.
 function O.interphase_series(results, electrodes, level)
   local best, count = level, -1
   if not best then
@@ -128,8 +128,10 @@ function O.interphase_series(results, electrodes, level)
   for _, r in ipairs(results.scans) do
     for _, e in ipairs(electrodes) do
       local m = r[e]
-      m.interphase = O.interphase(m.volume, m.li, m.voids, e, m.thresholds, best)
-      m.interphase_um = m.interphase.mean_um
+      if m.interphase.levels.interphase_level ~= best then
+        m.interphase = O.interphase(m.volume, m.li, m.voids, e, m.thresholds, best)
+        m.interphase_um = m.interphase.mean_um
+      end
     end
   end
   results.interphase_level = best

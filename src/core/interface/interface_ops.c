@@ -24,9 +24,8 @@ static int run_contact_map(const tl_value *a, tl_record *out, tl_error *err)
     o.void_max = a[4].set ? a[4].u.num : NAN;
     if (!a[4].set) { /* proposed from the volume, as threshold_columns does */
         const tl_volume *v = a[0].u.vol;
-        tl_otsu_opts oo = {0, v->nz, 0, v->ny, 0, v->nx, NULL, 3, 256};
         tl_threshold_proposal p;
-        if (tl_propose_thresholds(v, &oo, 3.0, a[7].u.b, 5, o.depth, &p, err)) return tl_err_prefix(err, "contact_map: ");
+        if (tl_propose_thresholds_whole(v, a[7].u.b, 5, o.depth, &p, err)) return tl_err_prefix(err, "contact_map: ");
         o.void_max = p.contact_void_max;
     }
     tl_contact_result r;

@@ -108,26 +108,43 @@ static int gauss_axis(float *v, size_t nz, size_t ny, size_t nx, int axis, doubl
     return oom ? -1 : 0;
 }
 
-tl_volume *tl_gaussian(const tl_volume *vol, const double sigma_vox[3], tl_error *err)
+/* The blurred copy's starting point: sigmas checked, the volume as f32,
+ * finite. NULL + message otherwise. */
+static tl_volume *gaussian_input(const tl_volume *vol, const double sigma_vox[3], tl_error *err)
 {
     for (int a = 0; a < 3; a++)
         if (!(sigma_vox[a] >= 0) || sigma_vox[a] > 1000) { tl_err(err, "gaussian: sigma along axis %d is %g voxels; must be in [0, 1000]", a, sigma_vox[a]); return NULL; }
     tl_volume *out = vol->dtype == TL_F32 ? tl_vol_copy(vol, err) : tl_vol_astype(vol, TL_F32, 1, 0, err);
     if (!out) return NULL;
     if (tl_vol_check_finite(out, "volume", err)) { tl_vol_unref(out); tl_err_prefix(err, "gaussian: "); return NULL; }
+    return out;
+}
+
+/* The separable blur along every axis with a sigma (z only when nz > 1). */
+static int gauss_all(float *v, size_t nz, size_t ny, size_t nx, const double sigma_vox[3])
+{
     for (int a = 0; a < 3; a++)
-        if (sigma_vox[a] > 0 && (a > 0 || out->nz > 1) && gauss_axis(out->data, out->nz, out->ny, out->nx, a, sigma_vox[a])) {
-            tl_vol_unref(out);
-            tl_err(err, "gaussian: out of memory");
-            return NULL;
-        }
+        if (sigma_vox[a] > 0 && (a > 0 || nz > 1) && gauss_axis(v, nz, ny, nx, a, sigma_vox[a])) return -1;
+    return 0;
+}
+
+tl_volume *tl_gaussian(const tl_volume *vol, const double sigma_vox[3], tl_error *err)
+{
+    tl_volume *out = gaussian_input(vol, sigma_vox, err);
+    if (out && gauss_all(out->data, out->nz, out->ny, out->nx, sigma_vox)) {
+        tl_vol_unref(out);
+        tl_err(err, "gaussian: out of memory");
+        return NULL;
+    }
     return out;
 }
 
 /* Normalised convolution: inside the mask, the Gaussian average of the
  * voxels inside the mask only (G*(v m) / G*m); outside, v unchanged. A cell
  * surrounded by air then keeps its level up to its rim instead of taking
- * in the dark outside, which a plain Gaussian does over ~2 sigma. */
+ * in the dark outside, which a plain Gaussian does over ~2 sigma. A plane
+ * mask's weights are the same in every plane, so they are blurred once, in
+ * (y, x). */
 tl_volume *tl_gaussian_masked(const tl_volume *vol, const tl_volume *mask, const double sigma_vox[3], tl_error *err)
 {
     char s1[64], s2[64];
@@ -138,26 +155,20 @@ tl_volume *tl_gaussian_masked(const tl_volume *vol, const tl_volume *mask, const
                tl_vol_shape_str(mask, s1, sizeof s1), tl_vol_shape_str(vol, s2, sizeof s2));
         return NULL;
     }
-    for (int a = 0; a < 3; a++)
-        if (!(sigma_vox[a] >= 0) || sigma_vox[a] > 1000) { tl_err(err, "gaussian: sigma along axis %d is %g voxels; must be in [0, 1000]", a, sigma_vox[a]); return NULL; }
-    tl_volume *out = vol->dtype == TL_F32 ? tl_vol_copy(vol, err) : tl_vol_astype(vol, TL_F32, 1, 0, err);
+    tl_volume *out = gaussian_input(vol, sigma_vox, err);
     if (!out) return NULL;
-    if (tl_vol_check_finite(out, "volume", err)) { tl_vol_unref(out); tl_err_prefix(err, "gaussian: "); return NULL; }
-    const size_t nz = out->nz, ny = out->ny, nx = out->nx, n = nz * ny * nx, np = ny * nx;
-    float *num = malloc(n * sizeof *num), *den = malloc(n * sizeof *den);
+    const size_t nz = out->nz, ny = out->ny, nx = out->nx, n = nz * ny * nx, np = ny * nx, nw = plane ? np : n;
+    const double sigma_yx[3] = {0, sigma_vox[1], sigma_vox[2]};
+    float *num = malloc(n * sizeof *num), *den = malloc(nw * sizeof *den);
     const uint8_t *m = mask->data;
     float *o = out->data;
     int oom = !num || !den;
     if (!oom) {
         #pragma omp parallel for schedule(static)
-        for (size_t i = 0; i < n; i++) {
-            float w = m[plane ? i % np : i] ? 1.0f : 0.0f;
-            num[i] = o[i] * w;
-            den[i] = w;
-        }
-        for (int a = 0; a < 3 && !oom; a++)
-            if (sigma_vox[a] > 0 && (a > 0 || nz > 1))
-                oom = gauss_axis(num, nz, ny, nx, a, sigma_vox[a]) || gauss_axis(den, nz, ny, nx, a, sigma_vox[a]);
+        for (size_t i = 0; i < n; i++) num[i] = m[plane ? i % np : i] ? o[i] : 0.0f;
+        for (size_t i = 0; i < nw; i++) den[i] = m[i] ? 1.0f : 0.0f;
+        oom = gauss_all(num, nz, ny, nx, sigma_vox) ||
+              (plane ? gauss_all(den, 1, ny, nx, sigma_yx) : gauss_all(den, nz, ny, nx, sigma_vox));
     }
     if (oom) {
         free(num); free(den); tl_vol_unref(out);
@@ -165,8 +176,10 @@ tl_volume *tl_gaussian_masked(const tl_volume *vol, const tl_volume *mask, const
         return NULL;
     }
     #pragma omp parallel for schedule(static)
-    for (size_t i = 0; i < n; i++)
-        if (m[plane ? i % np : i] && den[i] > 0) o[i] = num[i] / den[i];
+    for (size_t i = 0; i < n; i++) {
+        size_t w = plane ? i % np : i;
+        if (m[w] && den[w] > 0) o[i] = num[i] / den[w];
+    }
     free(num); free(den);
     return out;
 }

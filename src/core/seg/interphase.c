@@ -49,8 +49,7 @@ static int column_zone(const float *v, int n, int s, int e, int v1, const levels
         if (*start + 1 >= n) return 0;
         if (isfinite(lv->V)) *a_void = tl_mix(v[*start], lv->V, lv->X);
     } else {
-        int b = e;
-        while (b > s && !(v[b] < mid_lx)) b--;
+        const int b = tl_li_boundary(v, s, e, mid_lx);
         *start = b;
         if (b + 1 >= n) return 0;
         *a_li = tl_mix(v[b], lv->L, lv->X) + tl_mix(v[b + 1], lv->L, lv->X);

@@ -61,9 +61,7 @@ static double column_li(const float *v, int n, int s, int e, int v0, double L, d
         return li + li_vs_void(v[v0], L, V, 1);
     }
     /* no void: the Li boundary is the last run voxel darker than the Li/partner midpoint */
-    const double mid = 0.5 * (L + P);
-    int b = e;
-    while (b > s && !(v[b] < mid)) b--;
+    const int b = tl_li_boundary(v, s, e, 0.5 * (L + P));
     if (b == s) {
         /* one Li voxel: it mixes with steel on one side and the partner on the other */
         double fs = tl_mix(v[s], L, S), fp = tl_mix(v[s], L, P);

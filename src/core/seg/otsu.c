@@ -343,3 +343,10 @@ int tl_propose_thresholds(const tl_volume *vol, const tl_otsu_opts *o, double k_
                       "crop the region to the interface or give the thresholds", p->void_max, p->li_max, p->sse_min, p->steel_min);
     return 0;
 }
+
+int tl_propose_thresholds_whole(const tl_volume *vol, int with_steel, int window, int depth, tl_threshold_proposal *p,
+                                tl_error *err)
+{
+    tl_otsu_opts o = {0, vol->nz, 0, vol->ny, 0, vol->nx, NULL, 3, 256};
+    return tl_propose_thresholds(vol, &o, 3.0, with_steel, window, depth, p, err);
+}

@@ -155,6 +155,10 @@ typedef struct {
 int tl_propose_thresholds(const tl_volume *vol, const tl_otsu_opts *o, double k_void, int with_steel, int window, int depth,
                           tl_threshold_proposal *p, tl_error *err);
 
+/* The same over the whole volume, 256 bins, k_void 3: what an operator
+ * proposes when its thresholds are not given. */
+int tl_propose_thresholds_whole(const tl_volume *vol, int with_steel, int window, int depth, tl_threshold_proposal *p,
+                                tl_error *err);
 /* ---- connected components ---- */
 /* Labels foreground (mask != 0, u8) components with 6, 18 or 26
  * connectivity into an i32 volume: 0 background, components numbered

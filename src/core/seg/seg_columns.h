@@ -13,6 +13,17 @@ static inline double tl_clamp01(double f) { return f < 0 ? 0 : f > 1 ? 1 : f; }
  * with b (level lb): linear partial volume, clamped to [0, 1]. */
 static inline double tl_mix(double v, double la, double lb) { return tl_clamp01((lb - v) / (lb - la)); }
 
+/* The Li boundary at the electrolyte side of a void-free run [s, e] in
+ * walk order: the last run voxel darker than mid (the Li/partner midpoint),
+ * s at the least. Past it the run holds the partner (an interphase darker
+ * than li_max is in the Li mask too). */
+static inline int tl_li_boundary(const float *v, int s, int e, double mid)
+{
+    int b = e;
+    while (b > s && !(v[b] < mid)) b--;
+    return b;
+}
+
 /* Rows [y, y + ncol / nx) of a volume, column-major in walk order (from the
  * collector: +z for TOP, -z for BOTTOM): buf[c * nz + k] = step k of column c.
  * Plane reads stay contiguous. */

@@ -28,9 +28,8 @@ static int fill_thresholds(const tl_volume *v, int collector, int window, double
     int need = (li_max && isnan(*li_max)) || (sse_min && isnan(*sse_min)) || (steel_min && isnan(*steel_min)) ||
                (void_max && isnan(*void_max));
     if (!need) return 0;
-    tl_otsu_opts o = {0, v->nz, 0, v->ny, 0, v->nx, NULL, 3, 256};
     tl_threshold_proposal p;
-    if (tl_propose_thresholds(v, &o, 3.0, collector, window, 5, &p, err)) return -1;
+    if (tl_propose_thresholds_whole(v, collector, window, 5, &p, err)) return -1;
     if (li_max && isnan(*li_max)) *li_max = p.li_max;
     if (sse_min && isnan(*sse_min)) *sse_min = p.sse_min;
     if (steel_min && isnan(*steel_min)) *steel_min = p.steel_min;
@@ -186,9 +185,8 @@ static int run_li_thickness(const tl_value *a, tl_record *out, tl_error *err)
     tl_li_thickness_opts o = {electrode_arg(&a[3]), opt_num(&a[4]), opt_num(&a[5]), opt_num(&a[6]), opt_num(&a[7])};
     int proposed = 0;
     if (isnan(o.li_level) || isnan(o.steel_level) || (a[2].set && !a[6].set)) {
-        tl_otsu_opts r = {0, v->nz, 0, v->ny, 0, v->nx, NULL, 3, 256};
         tl_threshold_proposal p;
-        if (tl_propose_thresholds(v, &r, 3.0, 1, 5, 5, &p, err)) return tl_err_prefix(err, "li_thickness: ");
+        if (tl_propose_thresholds_whole(v, 1, 5, 5, &p, err)) return tl_err_prefix(err, "li_thickness: ");
         if (isnan(o.li_level)) o.li_level = p.li_mean;
         if (isnan(o.steel_level)) o.steel_level = p.steel_mean;
         if (isnan(o.void_level)) o.void_level = p.void_level;
@@ -243,9 +241,8 @@ static int run_interphase(const tl_value *a, tl_record *out, tl_error *err)
     const tl_volume *v = a[0].u.vol;
     tl_interphase_opts o = {electrode_arg(&a[3]), opt_num(&a[4]), opt_num(&a[5]), opt_num(&a[6]), opt_num(&a[7])};
     if (isnan(o.li_level) || (a[2].set && !a[5].set)) {
-        tl_otsu_opts r = {0, v->nz, 0, v->ny, 0, v->nx, NULL, 3, 256};
         tl_threshold_proposal p;
-        if (tl_propose_thresholds(v, &r, 3.0, 1, 5, 5, &p, err)) return tl_err_prefix(err, "interphase: ");
+        if (tl_propose_thresholds_whole(v, 1, 5, 5, &p, err)) return tl_err_prefix(err, "interphase: ");
         if (isnan(o.li_level)) o.li_level = p.li_mean;
         if (isnan(o.void_level)) o.void_level = p.void_level;
     }
