@@ -158,7 +158,8 @@ static const tl_arg interfacial_voids_args[] = {
     {.name = "max_gap", .type = TL_T_INT, .def = 2, .min = 0, .max = 1000, .unit = "voxels",
      .doc = "a void run must also reach the Li mask within this many voxels (a pore near the interface is not a void); 0 = window rule alone"},
     {.name = "li_level", .type = TL_T_NUMBER, .flags = TL_OPTIONAL, .unit = "1/cm",
-     .doc = "lithium intensity for the sub-voxel void height; default: proposed with the thresholds (median of the Li class)"},
+     .doc = "lithium intensity, for the sub-voxel void height and the solid-Li test; default: proposed with the "
+            "thresholds (median of the Li class)"},
     {.name = "void_level", .type = TL_T_NUMBER, .flags = TL_OPTIONAL, .unit = "1/cm",
      .doc = "void intensity for the sub-voxel void height; default: proposed with the thresholds when voids are visible; without it no sub-voxel estimate"},
     {0},
@@ -623,8 +624,10 @@ const tl_op tl_ops_seg[] = {
             "interfacial void when the mean of the next `window` voxels is below sse_min (Li-like), and an electrolyte "
             "pore otherwise (ignored; the walk goes on). With max_gap the run must also reach the Li mask within "
             "max_gap voxels (a pore just inside the electrolyte sees Li in its window too). The walk ends after "
-            "`window` solid lithium voxels in a row (in li, not void-like), so pores inside the Li bulk are never "
-            "interfacial voids. One void per column at most.",
+            "`window` solid lithium voxels in a row (in li, not void-like, and with li_level no further above it than "
+            "void_max is below), so pores inside the Li bulk are never interfacial voids while an interphase darker "
+            "than li_max does not hide a void behind it. A run reaching the collector end of the Li mask is a void "
+            "(Li stripped to the steel), and the window never reaches past that end. One void per column at most.",
      .args = interfacial_voids_args, .rets = interfacial_voids_rets,
      .example = "v = tl.interfacial_voids(band, r.li, {void_max = 0.6, sse_min = 2.8})", .run = run_interfacial_voids},
     {.name = "li_thickness", .group = "seg", .summary = "Sub-voxel lithium thickness per column, by partial volume at both ends",
