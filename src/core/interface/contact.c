@@ -9,6 +9,7 @@
  * edge window, so most of the f32 band is never touched. NaN is reported
  * when it lies in a voxel that is read. */
 #include "interface.h"
+#include "../seg/seg_columns.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -40,7 +41,6 @@ int tl_contact_map(const tl_volume *vol, const tl_volume *li, const tl_contact_o
     const float void_max = (float)o->void_max;
     const int32_t depth = o->depth;
     const float *data = vol->data;
-    const uint8_t *lm = li->data;
     size_t ncontact = 0, nli = 0;
     int oom = 0, nan_found = 0;
 
@@ -60,13 +60,7 @@ int tl_contact_map(const tl_volume *vol, const tl_volume *li, const tl_contact_o
             if (!last || !hit) continue;
             /* pass 1, masks only (1 byte per voxel): the electrolyte-side Li
              * voxel of every column, as a walk step from the collector */
-            for (size_t x = 0; x < ncol; x++) last[x] = -1;
-            for (size_t k = 0; k < nz; k++) {
-                const uint8_t *lrow = lm + (tl_walk_z(k, nz, fwd) * ny + y) * nx;
-                const int32_t kk = (int32_t)k;
-                #pragma omp simd
-                for (size_t x = 0; x < ncol; x++) last[x] = lrow[x] ? kk : last[x];
-            }
+            tl_last_in_walk(li, y, ncol, fwd, last);
             /* pass 2: only the planes holding some column's edge window */
             int32_t kmin = INT32_MAX, kmax = -1;
             for (size_t x = 0; x < ncol; x++) {

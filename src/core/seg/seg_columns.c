@@ -23,6 +23,18 @@ void tl_gather_columns_u8(const tl_volume *vol, size_t y, size_t ncol, int fwd, 
     }
 }
 
+void tl_last_in_walk(const tl_volume *mask, size_t y, size_t ncol, int fwd, int32_t *last)
+{
+    const size_t nz = mask->nz, ny = mask->ny, nx = mask->nx;
+    for (size_t x = 0; x < ncol; x++) last[x] = -1;
+    for (size_t k = 0; k < nz; k++) {
+        const uint8_t *row = (const uint8_t *)mask->data + (tl_walk_z(k, nz, fwd) * ny + y) * nx;
+        const int32_t kk = (int32_t)k;
+        #pragma omp simd
+        for (size_t x = 0; x < ncol; x++) last[x] = row[x] ? kk : last[x];
+    }
+}
+
 int tl_column_runs(const uint8_t *li, const uint8_t *vd, int n, int *s, int *e, int *v0, int *v1)
 {
     *s = *e = *v0 = *v1 = -1;

@@ -30,6 +30,11 @@ static inline int tl_li_boundary(const float *v, int s, int e, double mid)
 void tl_gather_columns_f32(const tl_volume *vol, size_t y, size_t ncol, int fwd, float *buf);
 void tl_gather_columns_u8(const tl_volume *vol, size_t y, size_t ncol, int fwd, uint8_t *buf);
 
+/* For rows [y, y + ncol / nx) of a u8 mask: the walk step of each column's
+ * last mask voxel along the walk (fwd as tl_walk_z), -1 where the column
+ * has none. Reads one byte per voxel, plane by plane. */
+void tl_last_in_walk(const tl_volume *mask, size_t y, size_t ncol, int fwd, int32_t *last);
+
 /* One column in walk order: li and vd (may be NULL) masks of n voxels.
  * First and last Li voxel, first and last void voxel inside the run (-1 if
  * none). Returns 0 when the column holds no Li. */

@@ -19,6 +19,7 @@
  * Rows of columns are walked plane by plane (contiguous reads), OpenMP
  * over y; each column's result depends only on its own voxels. */
 #include "seg.h"
+#include "seg_columns.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -95,12 +96,7 @@ int tl_interfacial_voids(const tl_volume *vol, const tl_volume *li, const tl_voi
             if (!done || !run0 || !runlen || !solid || !li_end) continue;
             /* the last Li-mask voxel of each column along this walk: its
              * collector end (-1 without Li) */
-            for (size_t x = 0; x < ncol; x++) li_end[x] = -1;
-            for (size_t k = 0; k < nz; k++) {
-                const uint8_t *lrow = lim + (tl_walk_z(k, nz, fwd) * ny + y) * nx;
-                for (size_t x = 0; x < ncol; x++)
-                    if (lrow[x]) li_end[x] = (int32_t)k;
-            }
+            tl_last_in_walk(li, y, ncol, fwd, li_end);
             memset(done, 0, ncol);
             memset(runlen, 0, ncol * sizeof *runlen);
             memset(solid, 0, ncol * sizeof *solid);
