@@ -103,6 +103,14 @@ static int longest_run(const image *im, int y, tl_rgb c, int *start)
     return best;
 }
 
+/* Pixels of colour c in column x. */
+static int column_count(const image *im, int x, tl_rgb c)
+{
+    int n = 0;
+    for (int y = 0; y < im->h; y++) n += is_rgb(px(im, x, y), c);
+    return n;
+}
+
 /* ---- colours and colormaps ---- */
 
 START_TEST(test_colours)
@@ -185,8 +193,7 @@ START_TEST(test_map_constant_colour)
     int run = longest_run(&im, im.h / 2, top, &start);
     ck_assert_int_ge(run, 720 - 2);
     ck_assert_int_le(run, 720);
-    int rows = 0;
-    for (int y = 0; y < im.h; y++) rows += is_rgb(px(&im, start + 360, y), top);
+    int rows = column_count(&im, start + 360, top);
     ck_assert_int_ge(rows, 480 - 2);
     ck_assert_int_le(rows, 480);
     ck_assert_ptr_nonnull(strstr(im.prov, "tomolith_version"));
@@ -269,8 +276,7 @@ START_TEST(test_map_nan_and_diverging)
     ck_assert_int_ge(longest_run(&im, im.h / 2, cneg, &s), 358);
     ck_assert_int_ge(longest_run(&im, im.h / 2, cpos, &s), 358);
     /* NaN row (the first 36 px rows of the image) in nan_colour */
-    int magenta = 0;
-    for (int y = 0; y < im.h; y++) magenta += is(px(&im, im.w / 3, y), 255, 0, 255);
+    int magenta = column_count(&im, im.w / 3, (tl_rgb){255, 0, 255});
     ck_assert_int_ge(magenta, 34);
     ck_assert_int_le(magenta, 36);
     free(im.rgb);
@@ -463,8 +469,7 @@ START_TEST(test_overlay_blend)
     o.out = tmp_path("ovnan.png");
     ck_assert_msg(tl_overlay(s, mask, &o, &e) == 0, "%s", e.msg);
     im = read_png(o.out);
-    int black_rows = 0;
-    for (int y = 0; y < im.h; y++) black_rows += is(px(&im, im.w / 2 + 40, y), 0, 0, 0);
+    int black_rows = column_count(&im, im.w / 2 + 40, (tl_rgb){0, 0, 0});
     ck_assert_int_ge(black_rows, 22); /* 24 px of the last row, less the frame line */
     ck_assert_int_le(black_rows, 26);
     free(im.rgb);
@@ -806,6 +811,22 @@ static void set_str(const tl_op *op, tl_value *a, const char *name, const char *
     a[i].u.str = strdup(s);
 }
 
+static void set_rec(const tl_op *op, tl_value *a, const char *name, tl_record *r)
+{
+    int i = tl_op_arg_index(op, name);
+    ck_assert_int_ge(i, 0);
+    a[i].type = TL_T_RECORD;
+    a[i].set = 1;
+    a[i].u.rec = r;
+}
+
+static void set_vol(tl_value *a, int i, tl_volume *v)
+{
+    a[i].type = TL_T_VOLUME;
+    a[i].set = 1;
+    a[i].u.vol = v;
+}
+
 static void free_args(const tl_op *op, tl_value *a)
 {
     for (size_t i = 0; i < tl_op_nargs(op); i++)
@@ -815,6 +836,20 @@ static void free_args(const tl_op *op, tl_value *a)
             tl_value_clear(&a[i]);
         }
     free(a);
+}
+
+/* tl.plot with `series` (taken over) and out = bad.png must fail with `msg`. */
+static void expect_plot_error(const tl_op *op, tl_record *series, const char *msg)
+{
+    tl_error e;
+    tl_value *a = args_for(op);
+    set_rec(op, a, "series", series);
+    set_str(op, a, "out", tmp_path("bad.png"));
+    tl_record *out = tl_record_new();
+    ck_assert_int_eq(tl_op_call(op, a, out, &e), -1);
+    ck_assert_msg(strstr(e.msg, msg), "%s", e.msg);
+    tl_record_free(out);
+    free_args(op, a);
 }
 
 START_TEST(test_registry_plot)
@@ -835,10 +870,7 @@ START_TEST(test_registry_plot)
     tl_rec_record(series, "2", s2);
     tl_rec_record(series, "1", s1);
     tl_value *a = args_for(op);
-    int is = tl_op_arg_index(op, "series");
-    a[is].type = TL_T_RECORD;
-    a[is].set = 1;
-    a[is].u.rec = series;
+    set_rec(op, a, "series", series);
     set_str(op, a, "out", tmp_path("reg.png"));
     set_str(op, a, "ylabel", "Voltage (V)");
     tl_record *out = tl_record_new();
@@ -853,50 +885,23 @@ START_TEST(test_registry_plot)
     free_args(op, a);
 
     /* mismatched lengths name the series */
-    a = args_for(op);
     series = tl_record_new();
     s1 = tl_record_new();
     tl_rec_numbers(s1, "x", x, 2);
     tl_rec_numbers(s1, "y", y1, 3);
     tl_rec_record(series, "1", s1);
-    a[is].type = TL_T_RECORD;
-    a[is].set = 1;
-    a[is].u.rec = series;
-    set_str(op, a, "out", tmp_path("bad.png"));
-    out = tl_record_new();
-    ck_assert_int_eq(tl_op_call(op, a, out, &e), -1);
-    ck_assert_msg(strstr(e.msg, "series[1] has 2 x values but 3 y values"), "%s", e.msg);
-    tl_record_free(out);
-    free_args(op, a);
+    expect_plot_error(op, series, "series[1] has 2 x values but 3 y values");
 
     /* a typo in a series field is an error, not silently ignored */
-    a = args_for(op);
     series = tl_record_new();
     s1 = tl_record_new();
     tl_rec_numbers(s1, "y", y1, 3);
     tl_rec_string(s1, "colur", "red");
     tl_rec_record(series, "1", s1);
-    a[is].type = TL_T_RECORD;
-    a[is].set = 1;
-    a[is].u.rec = series;
-    set_str(op, a, "out", tmp_path("bad.png"));
-    out = tl_record_new();
-    ck_assert_int_eq(tl_op_call(op, a, out, &e), -1);
-    ck_assert_msg(strstr(e.msg, "unknown field 'colur'"), "%s", e.msg);
-    tl_record_free(out);
-    free_args(op, a);
+    expect_plot_error(op, series, "unknown field 'colur'");
 
     /* empty series table */
-    a = args_for(op);
-    a[is].type = TL_T_RECORD;
-    a[is].set = 1;
-    a[is].u.rec = tl_record_new();
-    set_str(op, a, "out", tmp_path("bad.png"));
-    out = tl_record_new();
-    ck_assert_int_eq(tl_op_call(op, a, out, &e), -1);
-    ck_assert_msg(strstr(e.msg, "series is empty"), "%s", e.msg);
-    tl_record_free(out);
-    free_args(op, a);
+    expect_plot_error(op, tl_record_new(), "series is empty");
     remove_tmpdir();
 }
 END_TEST
@@ -909,10 +914,7 @@ START_TEST(test_registry_map_checks)
     ck_assert_ptr_nonnull(tl_registry_find("overlay"));
     tl_error e;
     tl_value *a = args_for(op);
-    tl_volume *v3 = tl_vol_new(TL_F32, 2, 4, 4, &e);
-    a[0].type = TL_T_VOLUME;
-    a[0].set = 1;
-    a[0].u.vol = v3;
+    set_vol(a, 0, tl_vol_new(TL_F32, 2, 4, 4, &e));
     set_str(op, a, "out", tmp_path("m.png"));
     tl_record *out = tl_record_new();
     ck_assert_int_eq(tl_op_call(op, a, out, &e), -1);
@@ -921,9 +923,7 @@ START_TEST(test_registry_map_checks)
     free_args(op, a);
 
     a = args_for(op);
-    a[0].type = TL_T_VOLUME;
-    a[0].set = 1;
-    a[0].u.vol = map_2d(TL_F32, 4, 4, 1.0);
+    set_vol(a, 0, map_2d(TL_F32, 4, 4, 1.0));
     set_str(op, a, "out", tmp_path("m.png"));
     int ic = tl_op_arg_index(op, "colormap");
     a[ic].type = TL_T_CHOICE;

@@ -119,6 +119,12 @@ local model = {time = times, step_times = {0, 19800}, step_currents = {I, -I},
   contact_time = scans, contact_top = top, contact_bottom = bottom,
   interphase_time = scans, interphase_thickness = interphase, electrolyte_thickness = 750,
   i0 = 1.3, kappa_interphase = 2e-4}
+-- A fresh copy of the model's arguments, to change a few of them.
+local function model_args()
+  local t = {}
+  for k, v in pairs(model) do t[k] = v end
+  return t
+end
 
 T.case("cell_voltage: terms add up, signs follow the current", function()
   local r = tl.cell_voltage(model)
@@ -136,14 +142,12 @@ T.case("cell_voltage: terms add up, signs follow the current", function()
   local y = r.i_top[1] / 2.6
   T.near(r.eta_top[1], 2 * R * 298.15 / F * math.log(y + math.sqrt(y * y + 1)), 1e-12)
   T.raises(function()
-    local bad = {}
-    for k, v in pairs(model) do bad[k] = v end
+    local bad = model_args()
     bad.contact_bottom = {0.72, 0.70, 0.66, 0.60, 0.45, 0}
     tl.cell_voltage(bad)
   end, "bottom contact area is 0 mm² at t = 36000 s")
   T.raises(function()
-    local bad = {}
-    for k, v in pairs(model) do bad[k] = v end
+    local bad = model_args()
     bad.kappa_interphase = nil
     tl.cell_voltage(bad)
   end, "kappa_interphase (S/cm) is required")
@@ -152,8 +156,7 @@ end)
 T.case("synthetic .mpt -> read_mpt -> fit_cell recovers i0 and kappa within 2%", function()
   local dir = T.tmpdir()
   local path = dir .. "/demo_cell.mpt"
-  local opts = {}
-  for k, v in pairs(model) do opts[k] = v end
+  local opts = model_args()
   opts.noise, opts.seed = 5e-4, 11
   local s = tl.synthetic_mpt(path, opts)
   T.eq(s.path, path)
@@ -162,8 +165,7 @@ T.case("synthetic .mpt -> read_mpt -> fit_cell recovers i0 and kappa within 2%",
   for k = 1, m.rows do T.near(m.columns["Ewe/V"][k], s.voltage[k], 1e-15) end
   T.ok(m.header:find("Synthetic curve written by tomolith", 1, true))
 
-  local fit = {}
-  for k, v in pairs(model) do fit[k] = v end
+  local fit = model_args()
   fit.step_times, fit.step_currents = nil, nil
   fit.time, fit.current, fit.voltage = m.columns["time/s"], m.columns["I/mA"], m.columns["Ewe/V"]
   fit.i0, fit.kappa_interphase = 0.2, 1e-3 -- start far from the truth
@@ -179,8 +181,7 @@ T.case("synthetic .mpt -> read_mpt -> fit_cell recovers i0 and kappa within 2%",
   -- Predict the second half-cycle; less contact, more voltage (seed 000, Fig. 4b).
   local prev = 0
   for _, scale in ipairs({1, 0.25, 0.01}) do
-    local p = {}
-    for k, v in pairs(model) do p[k] = v end
+    local p = model_args()
     for k, v in pairs(f.params) do p[k] = v end
     p.contact_scale = scale
     local r = tl.cell_voltage(p)
@@ -198,8 +199,7 @@ end)
 
 T.case("synthetic_mpt: same seed, same file", function()
   local dir = T.tmpdir()
-  local opts = {}
-  for k, v in pairs(model) do opts[k] = v end
+  local opts = model_args()
   opts.seed = 5
   local a = tl.synthetic_mpt(dir .. "/a.mpt", opts)
   local b = tl.synthetic_mpt(dir .. "/b.mpt", opts)

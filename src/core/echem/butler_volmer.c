@@ -57,22 +57,24 @@ double tl_bv_overpotential(const tl_bv_params *p, double i)
     return eta;
 }
 
-int tl_bv_current_n(const tl_bv_params *p, const double *eta, double *out, size_t n, tl_error *err)
+/* One loop for both directions: `who` names the operator, `what` its input. */
+static int bv_map(const tl_bv_params *p, double (*fn)(const tl_bv_params *, double), const char *who,
+                  const char *what, const double *in, double *out, size_t n, tl_error *err)
 {
-    if (tl_bv_check(p, "bv.current", err)) return -1;
+    if (tl_bv_check(p, who, err)) return -1;
     for (size_t k = 0; k < n; k++) {
-        if (!isfinite(eta[k])) return tl_err(err, "bv.current: eta element %zu is not finite (%g)", k + 1, eta[k]);
-        out[k] = tl_bv_current(p, eta[k]);
+        if (!isfinite(in[k])) return tl_err(err, "%s: %s element %zu is not finite (%g)", who, what, k + 1, in[k]);
+        out[k] = fn(p, in[k]);
     }
     return 0;
 }
 
+int tl_bv_current_n(const tl_bv_params *p, const double *eta, double *out, size_t n, tl_error *err)
+{
+    return bv_map(p, tl_bv_current, "bv.current", "eta", eta, out, n, err);
+}
+
 int tl_bv_overpotential_n(const tl_bv_params *p, const double *i, double *out, size_t n, tl_error *err)
 {
-    if (tl_bv_check(p, "bv.overpotential", err)) return -1;
-    for (size_t k = 0; k < n; k++) {
-        if (!isfinite(i[k])) return tl_err(err, "bv.overpotential: current element %zu is not finite (%g)", k + 1, i[k]);
-        out[k] = tl_bv_overpotential(p, i[k]);
-    }
-    return 0;
+    return bv_map(p, tl_bv_overpotential, "bv.overpotential", "current", i, out, n, err);
 }

@@ -180,15 +180,19 @@ done:
 
 /* ---- Butler–Volmer ---- */
 
-#define BV_PARAM_ARGS \
-    {.name = "i0", .type = TL_T_NUMBER, .flags = TL_REQUIRED | TL_MIN_EXCL, .unit = "mA/cm²", .min = 0, .max = 1e12, \
-     .doc = "exchange current density"}, \
+/* The Butler–Volmer parameters after i0 (bv.* and the cell model share them). */
+#define BV_SHAPE_ARGS \
     {.name = "alpha_a", .type = TL_T_NUMBER, .flags = TL_MIN_EXCL, .def = 0.5, .min = 0, .max = 100, \
      .doc = "anodic charge-transfer coefficient"}, \
     {.name = "alpha_c", .type = TL_T_NUMBER, .flags = TL_MIN_EXCL, .def = 0.5, .min = 0, .max = 100, \
      .doc = "cathodic charge-transfer coefficient"}, \
     {.name = "T", .type = TL_T_NUMBER, .flags = TL_MIN_EXCL, .unit = "K", .def = 298.15, .min = 0, .max = 1e4, \
      .doc = "temperature"}
+
+#define BV_PARAM_ARGS \
+    {.name = "i0", .type = TL_T_NUMBER, .flags = TL_REQUIRED | TL_MIN_EXCL, .unit = "mA/cm²", .min = 0, .max = 1e12, \
+     .doc = "exchange current density"}, \
+    BV_SHAPE_ARGS
 
 static const tl_arg bv_current_args[] = {
     {.name = "eta", .type = TL_T_NUMBERS, .flags = TL_POSITIONAL | TL_REQUIRED, .unit = "V",
@@ -263,12 +267,7 @@ static int run_bv_eta(const tl_value *args, tl_record *out, tl_error *err) { ret
      .min = 0, .max = 1e6, .doc = "interphase ionic conductivity (needed with interphase_thickness)"}, \
     {.name = "i0", .type = TL_T_NUMBER, .flags = TL_REQUIRED | TL_MIN_EXCL, .unit = "mA/cm²", .min = 0, .max = 1e12, \
      .doc = "exchange current density of Li/electrolyte (both interfaces)"}, \
-    {.name = "alpha_a", .type = TL_T_NUMBER, .flags = TL_MIN_EXCL, .def = 0.5, .min = 0, .max = 100, \
-     .doc = "anodic charge-transfer coefficient"}, \
-    {.name = "alpha_c", .type = TL_T_NUMBER, .flags = TL_MIN_EXCL, .def = 0.5, .min = 0, .max = 100, \
-     .doc = "cathodic charge-transfer coefficient"}, \
-    {.name = "T", .type = TL_T_NUMBER, .flags = TL_MIN_EXCL, .unit = "K", .def = 298.15, .min = 0, .max = 1e4, \
-     .doc = "temperature"}
+    BV_SHAPE_ARGS
 
 /* Unpack the shared arguments. *current_buf is malloc'ed when the current
  * comes from steps (free it after use). */
@@ -309,28 +308,28 @@ static int cell_from_args(const tl_arg *defs, const tl_value *args, const char *
     const tl_value *ct = arg(defs, args, "contact_time"), *top = arg(defs, args, "contact_top"),
                    *bot = arg(defs, args, "contact_bottom");
     if (top->u.nums.n != ct->u.nums.n || bot->u.nums.n != ct->u.nums.n) {
-        free(*current_buf); *current_buf = NULL;
-        return tl_err(err, "%s: contact_time, contact_top and contact_bottom must have one length (got %zu, %zu, %zu)",
-                      who, ct->u.nums.n, top->u.nums.n, bot->u.nums.n);
+        tl_err(err, "%s: contact_time, contact_top and contact_bottom must have one length (got %zu, %zu, %zu)",
+               who, ct->u.nums.n, top->u.nums.n, bot->u.nums.n);
+        goto fail;
     }
     in->area_top = (tl_series){ct->u.nums.v, top->u.nums.v, ct->u.nums.n};
     in->area_bottom = (tl_series){ct->u.nums.v, bot->u.nums.v, ct->u.nums.n};
     int has_it = given(defs, args, "interphase_time"), has_il = given(defs, args, "interphase_thickness");
     if (has_it != has_il) {
-        free(*current_buf); *current_buf = NULL;
-        return tl_err(err, "%s: interphase_time and interphase_thickness go together", who);
+        tl_err(err, "%s: interphase_time and interphase_thickness go together", who);
+        goto fail;
     }
     if (has_il) {
         const tl_value *it = arg(defs, args, "interphase_time"), *il = arg(defs, args, "interphase_thickness");
         if (it->u.nums.n != il->u.nums.n) {
-            free(*current_buf); *current_buf = NULL;
-            return tl_err(err, "%s: interphase_time has %zu values but interphase_thickness has %zu", who,
-                          it->u.nums.n, il->u.nums.n);
+            tl_err(err, "%s: interphase_time has %zu values but interphase_thickness has %zu", who, it->u.nums.n,
+                   il->u.nums.n);
+            goto fail;
         }
         in->interphase = (tl_series){it->u.nums.v, il->u.nums.v, it->u.nums.n};
         if (!given(defs, args, "kappa_interphase")) {
-            free(*current_buf); *current_buf = NULL;
-            return tl_err(err, "%s: kappa_interphase (S/cm) is required with interphase_thickness", who);
+            tl_err(err, "%s: kappa_interphase (S/cm) is required with interphase_thickness", who);
+            goto fail;
         }
     }
     in->contact_scale = num(defs, args, "contact_scale");
@@ -342,8 +341,12 @@ static int cell_from_args(const tl_arg *defs, const tl_value *args, const char *
     p->kappa_electrolyte = num(defs, args, "kappa_electrolyte");
     /* Without an interphase its conductivity never enters the voltage. */
     p->kappa_interphase = given(defs, args, "kappa_interphase") ? num(defs, args, "kappa_interphase") : 1.0;
-    if (tl_cell_params_check(p, who, err)) { free(*current_buf); *current_buf = NULL; return -1; }
+    if (tl_cell_params_check(p, who, err)) goto fail;
     return 0;
+fail: /* the step current, if built, is not handed back */
+    free(*current_buf);
+    *current_buf = NULL;
+    return -1;
 }
 
 /* ---- cell_voltage ---- */

@@ -141,9 +141,12 @@ int tl_lm_fit(tl_lm_residual_fn f, void *ctx, size_t k, size_t m, double *theta,
     }
     res->ssr = cost;
 
-    /* Covariance at the solution. */
-    if (jacobian(f, ctx, k, m, theta, r, lower, upper, J, rp, rm, err)) goto done;
-    normal_equations(J, r, k, m, A, g);
+    /* Covariance at the solution. The loop leaves JᵀJ at theta unless its
+     * last step was accepted (need_jac); only then evaluate it again. */
+    if (need_jac) {
+        if (jacobian(f, ctx, k, m, theta, r, lower, upper, J, rp, rm, err)) goto done;
+        normal_equations(J, r, k, m, A, g);
+    }
     double s2 = m > k ? cost / (double)(m - k) : NAN;
     for (size_t c = 0; c < k; c++) {
         double e[TL_LM_MAX_PARAMS] = {0};

@@ -55,12 +55,18 @@ void tl_canvas_compose(tl_canvas *c)
     }
 }
 
+/* Clip a pixel rectangle [x0, x1) x [y0, y1) to the canvas. */
+static void clip_rect(const tl_canvas *c, int *x0, int *y0, int *x1, int *y1)
+{
+    if (*x0 < 0) *x0 = 0;
+    if (*y0 < 0) *y0 = 0;
+    if (*x1 > c->w) *x1 = c->w;
+    if (*y1 > c->h) *y1 = c->h;
+}
+
 void tl_canvas_fill(tl_canvas *c, int x0, int y0, int x1, int y1, tl_rgb col)
 {
-    if (x0 < 0) x0 = 0;
-    if (y0 < 0) y0 = 0;
-    if (x1 > c->w) x1 = c->w;
-    if (y1 > c->h) y1 = c->h;
+    clip_rect(c, &x0, &y0, &x1, &y1);
     for (int y = y0; y < y1; y++)
         for (int x = x0; x < x1; x++) {
             unsigned char *d = c->rgb + 3 * ((size_t)y * (size_t)c->w + (size_t)x);
@@ -68,6 +74,13 @@ void tl_canvas_fill(tl_canvas *c, int x0, int y0, int x1, int y1, tl_rgb col)
             d[1] = col.g;
             d[2] = col.b;
         }
+}
+
+int tl_fig_check_range(const char *who, const char *name, const double r[2], tl_error *err)
+{
+    if (!isfinite(r[0]) || !isfinite(r[1]) || !(r[1] > r[0]))
+        return tl_err(err, "%s: %s {%g, %g} must be two finite numbers, low < high", who, name, r[0], r[1]);
+    return 0;
 }
 
 /* ---- devices ---- */
@@ -201,10 +214,7 @@ void tl_scale_bar_label(double len_um, char *buf, size_t n)
 /* Darken a raster rectangle towards black by `amount` (0..1). */
 static void darken(tl_canvas *c, int x0, int y0, int x1, int y1, double amount)
 {
-    if (x0 < 0) x0 = 0;
-    if (y0 < 0) y0 = 0;
-    if (x1 > c->w) x1 = c->w;
-    if (y1 > c->h) y1 = c->h;
+    clip_rect(c, &x0, &y0, &x1, &y1);
     for (int y = y0; y < y1; y++)
         for (int x = x0; x < x1; x++) {
             unsigned char *d = c->rgb + 3 * ((size_t)y * (size_t)c->w + (size_t)x);

@@ -26,6 +26,10 @@ void tl_canvas_compose(tl_canvas *c);
 /* Fill a pixel rectangle [x0, x1) x [y0, y1) of the raster (clipped). */
 void tl_canvas_fill(tl_canvas *c, int x0, int y0, int x1, int y1, tl_rgb col);
 
+/* Error unless a user range {lo, hi} is two finite numbers with lo < hi;
+ * the message reads "<who>: <name> {lo, hi} must be ...". */
+int tl_fig_check_range(const char *who, const char *name, const double r[2], tl_error *err);
+
 /* PLplot session on the canvas layer: takes the global PLplot lock, checks
  * the memcairo device, plinit. tl_pl_end() plends and unlocks. */
 int tl_pl_begin_canvas(tl_canvas *c, const char *who, tl_error *err);

@@ -100,13 +100,6 @@ static void finish_range(double r[2], double pad)
     r[1] += d;
 }
 
-static int check_user_range(const char *name, const double r[2], tl_error *err)
-{
-    if (!isfinite(r[0]) || !isfinite(r[1]) || !(r[1] > r[0]))
-        return tl_err(err, WHO ": %s {%g, %g} must be two finite numbers, low < high", name, r[0], r[1]);
-    return 0;
-}
-
 static void draw_series(const tl_plot_series *p, const series_look *l, double text_mm)
 {
     tl_pl_colour(l->colour);
@@ -274,9 +267,9 @@ int tl_plot_lines(const tl_plot_spec *s, tl_error *err)
     int has_left = data_range(s, 0, yr), has_right = data_range(s, 1, y2r);
     if (has_left) finish_range(yr, 0.05);
     if (has_right) finish_range(y2r, 0.05);
-    if (s->has_xrange) { if (check_user_range("xrange", s->xrange, err)) goto done; memcpy(xr, s->xrange, sizeof xr); }
-    if (s->has_yrange) { if (check_user_range("yrange", s->yrange, err)) goto done; memcpy(yr, s->yrange, sizeof yr); }
-    if (s->has_y2range) { if (check_user_range("y2range", s->y2range, err)) goto done; memcpy(y2r, s->y2range, sizeof y2r); }
+    if (s->has_xrange) { if (tl_fig_check_range(WHO, "xrange", s->xrange, err)) goto done; memcpy(xr, s->xrange, sizeof xr); }
+    if (s->has_yrange) { if (tl_fig_check_range(WHO, "yrange", s->yrange, err)) goto done; memcpy(yr, s->yrange, sizeof yr); }
+    if (s->has_y2range) { if (tl_fig_check_range(WHO, "y2range", s->y2range, err)) goto done; memcpy(y2r, s->y2range, sizeof y2r); }
     /* right-axis series alone: draw them on a single (left) axis */
     if (!has_left) has_right = 0;
 

@@ -90,12 +90,9 @@ static int render(const char *who, const tl_volume *map, const tl_map_opts *o, t
         if (colour_categories(who, map, o, nan_col, src, cols, err)) goto done;
     } else {
         if (o->has_range) {
+            if (tl_fig_check_range(who, "range", o->range, err)) goto done;
             lo = o->range[0];
             hi = o->range[1];
-            if (!isfinite(lo) || !isfinite(hi) || !(hi > lo)) {
-                tl_err(err, "%s: range {%g, %g} must be two finite numbers, low < high", who, lo, hi);
-                goto done;
-            }
         } else {
             if (!finite_range(map, &lo, &hi)) {
                 tl_err(err, "%s: map has no finite value (all NaN or infinite)", who);

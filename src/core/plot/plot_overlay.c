@@ -88,12 +88,9 @@ int tl_overlay(const tl_volume *slice, const tl_volume *mask, const tl_overlay_o
     }
     double lo, hi;
     if (o->has_range) {
+        if (tl_fig_check_range(WHO, "range", o->range, err)) goto done;
         lo = o->range[0];
         hi = o->range[1];
-        if (!isfinite(lo) || !isfinite(hi) || !(hi > lo)) {
-            tl_err(err, WHO ": range {%g, %g} must be two finite numbers, low < high", lo, hi);
-            goto done;
-        }
     } else if (!robust_window(slice, &lo, &hi)) {
         tl_err(err, WHO ": slice has no finite value (all NaN or infinite)");
         goto done;
