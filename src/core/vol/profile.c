@@ -71,8 +71,8 @@ int tl_vol_profile(const tl_volume *v, const tl_volume *mask, int axis, double *
 static int run_profile(const tl_value *a, tl_record *out, tl_error *err)
 {
     const tl_volume *v = a[0].u.vol;
-    int axis = a[1].u.str[0] == 'z' ? 0 : a[1].u.str[0] == 'y' ? 1 : 2;
-    size_t len = axis == 0 ? v->nz : axis == 1 ? v->ny : v->nx;
+    int axis = tl_axis_arg(&a[1]);
+    size_t n[3] = {v->nz, v->ny, v->nx}, len = n[axis];
     double *buf = malloc(4 * len * sizeof *buf);
     if (!buf) return tl_err(err, "profile: out of memory");
     double *mean = buf, *sd = buf + len, *cnt = buf + 2 * len, *pos = buf + 3 * len;
