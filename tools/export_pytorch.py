@@ -182,6 +182,17 @@ def _pair(v):
     return [int(v), int(v)] if isinstance(v, int) else [int(v[0]), int(v[1])]
 
 
+def _conv_parts(m, **extra):
+    """Attributes and weights of a Conv2d or ConvTranspose2d; `extra`
+    attributes go before out_channels."""
+    attrs = {"kernel": _pair(m.kernel_size), "stride": _pair(m.stride), "padding": _pair(m.padding),
+             "dilation": _pair(m.dilation), **extra, "out_channels": m.out_channels}
+    data = {"weight": m.weight}
+    if m.bias is not None:
+        data["bias"] = m.bias
+    return attrs, data
+
+
 def _layers(model):
     """The model's graph as a list of (type, name, inputs, attrs, datasets)."""
     gm = torch.fx.symbolic_trace(model)
@@ -211,22 +222,11 @@ def _layers(model):
             if isinstance(m, nn.Conv2d):
                 if m.groups != 1 or m.padding_mode != "zeros" or isinstance(m.padding, str):
                     raise ValueError("%s: only groups=1, zero padding given as numbers" % node.target)
-                d = {"weight": m.weight}
-                if m.bias is not None:
-                    d["bias"] = m.bias
-                add(node, "conv2d", [x], {"kernel": _pair(m.kernel_size), "stride": _pair(m.stride),
-                                          "padding": _pair(m.padding), "dilation": _pair(m.dilation),
-                                          "out_channels": m.out_channels}, d)
+                add(node, "conv2d", [x], *_conv_parts(m))
             elif isinstance(m, nn.ConvTranspose2d):
                 if m.groups != 1:
                     raise ValueError("%s: only groups=1" % node.target)
-                d = {"weight": m.weight}
-                if m.bias is not None:
-                    d["bias"] = m.bias
-                add(node, "convtranspose2d", [x], {"kernel": _pair(m.kernel_size), "stride": _pair(m.stride),
-                                                   "padding": _pair(m.padding), "dilation": _pair(m.dilation),
-                                                   "output_padding": _pair(m.output_padding),
-                                                   "out_channels": m.out_channels}, d)
+                add(node, "convtranspose2d", [x], *_conv_parts(m, output_padding=_pair(m.output_padding)))
             elif isinstance(m, nn.BatchNorm2d):
                 add(node, "batchnorm", [x], {"eps": float(m.eps)},
                     {"weight": m.weight, "bias": m.bias, "running_mean": m.running_mean, "running_var": m.running_var})

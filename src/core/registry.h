@@ -98,6 +98,10 @@ tl_record *tl_record_new(void);
 void tl_record_free(tl_record *r);
 void tl_value_clear(tl_value *v); /* free what an owned value holds */
 const tl_value *tl_record_get(const tl_record *r, const char *name);
+
+/* An axis argument (TL_T_CHOICE of "z y x", checked by tl_op_prepare) as
+ * an index into (nz, ny, nx): z = 0, y = 1, x = 2. */
+static inline int tl_axis_arg(const tl_value *a) { return a->u.str[0] == 'z' ? 0 : a->u.str[0] == 'y' ? 1 : 2; }
 /* Adders take ownership (volume/object: the reference; arrays: copied). */
 int tl_rec_volume(tl_record *r, const char *name, tl_volume *v);
 int tl_rec_number(tl_record *r, const char *name, double x);

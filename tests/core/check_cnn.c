@@ -29,6 +29,12 @@ static cnn_layer layer(cnn_kind kind, int cin, int cout, int k, int s, int p, in
     return L;
 }
 
+/* n uniform values in [-0.5, 0.5): random weights, biases and inputs */
+static void rand_fill(float *x, size_t n, uint64_t *seed)
+{
+    for (size_t i = 0; i < n; i++) x[i] = (float)(tl_test_uniform(seed) - 0.5);
+}
+
 static void ck_floats(const float *o, const float *e, size_t n, double tol);
 
 /* cnn_conv2d on a contiguous (cin, h, w) tensor, through im2col + GEMM;
@@ -132,9 +138,9 @@ START_TEST(test_conv_sweep)
         size_t nw = (size_t)cout * cin * k * k;
         float *wt = malloc(nw * sizeof *wt), *b = malloc(cout * sizeof *b), *in = malloc((size_t)cin * h * w * 4);
         float *o = malloc((size_t)cout * oh * ow * 4), *r = malloc((size_t)cout * oh * ow * 4);
-        for (size_t i = 0; i < nw; i++) wt[i] = (float)(tl_test_uniform(&seed) - 0.5);
-        for (int i = 0; i < cout; i++) b[i] = (float)(tl_test_uniform(&seed) - 0.5);
-        for (int i = 0; i < cin * h * w; i++) in[i] = (float)(tl_test_uniform(&seed) - 0.5);
+        rand_fill(wt, nw, &seed);
+        rand_fill(b, (size_t)cout, &seed);
+        rand_fill(in, (size_t)cin * h * w, &seed);
         L.weight = wt;
         L.bias = trial % 2 ? b : NULL;
         conv(&L, in, h, w, o, oh, ow, work);
@@ -173,9 +179,9 @@ START_TEST(test_direct_isas)
             size_t nw = (size_t)cout * cin * k * k, no = (size_t)cout * oh * ow;
             float *wt = malloc(nw * 4), *b = malloc((size_t)cout * 4), *in = malloc((size_t)cin * h * w * 4);
             float *o = malloc(no * 4), *r = malloc(no * 4);
-            for (size_t i = 0; i < nw; i++) wt[i] = (float)(tl_test_uniform(&seed) - 0.5);
-            for (int i = 0; i < cout; i++) b[i] = (float)(tl_test_uniform(&seed) - 0.5);
-            for (int i = 0; i < cin * h * w; i++) in[i] = (float)(tl_test_uniform(&seed) - 0.5);
+            rand_fill(wt, nw, &seed);
+            rand_fill(b, (size_t)cout, &seed);
+            rand_fill(in, (size_t)cin * h * w, &seed);
             L.weight = wt;
             L.bias = trial % 2 ? b : NULL;
             L.relu = trial % 3 == 1;
@@ -200,9 +206,9 @@ START_TEST(test_direct_isas)
             size_t nw = (size_t)cout * 4 * cin, no = (size_t)cout * 4 * h * w;
             float *wt = malloc(nw * 4), *b = malloc((size_t)cout * 4), *in = malloc((size_t)cin * h * w * 4);
             float *o = malloc(no * 4), *r = malloc(no * 4);
-            for (size_t i = 0; i < nw; i++) wt[i] = (float)(tl_test_uniform(&seed) - 0.5);
-            for (int i = 0; i < cout; i++) b[i] = (float)(tl_test_uniform(&seed) - 0.5);
-            for (int i = 0; i < cin * h * w; i++) in[i] = (float)(tl_test_uniform(&seed) - 0.5);
+            rand_fill(wt, nw, &seed);
+            rand_fill(b, (size_t)cout, &seed);
+            rand_fill(in, (size_t)cin * h * w, &seed);
             L.weight = wt; /* (cout*kh*kw, cin) */
             L.bias = trial % 2 ? b : NULL;
             L.relu = trial % 3 == 1;
@@ -243,10 +249,10 @@ START_TEST(test_conv_virtual_upsample)
         float *small = malloc((size_t)cup * (h / 2) * (w / 2) * 4), *full = malloc((size_t)cin * h * w * 4);
         float *wt = malloc((size_t)cout * cin * 9 * 4), *b = malloc((size_t)cout * 4);
         float *ref = malloc((size_t)cout * oh * ow * 4), *o = malloc((size_t)cout * oh * ow * 4);
-        for (int i = 0; i < cup * (h / 2) * (w / 2); i++) small[i] = (float)(tl_test_uniform(&seed) - 0.5);
-        for (int i = cup * h * w; i < cin * h * w; i++) full[i] = (float)(tl_test_uniform(&seed) - 0.5);
-        for (int i = 0; i < cout * cin * 9; i++) wt[i] = (float)(tl_test_uniform(&seed) - 0.5);
-        for (int i = 0; i < cout; i++) b[i] = (float)(tl_test_uniform(&seed) - 0.5);
+        rand_fill(small, (size_t)cup * (h / 2) * (w / 2), &seed);
+        rand_fill(full + cup * h * w, (size_t)cskip * h * w, &seed);
+        rand_fill(wt, (size_t)cout * cin * 9, &seed);
+        rand_fill(b, (size_t)cout, &seed);
         cnn_layer U = layer(CNN_UPSAMPLE, cup, cup, 1, 1, 0, 1);
         cnn_upsample(&U, small, cup, h / 2, w / 2, full, h, w);
         cnn_layer L = layer(CNN_CONV, cin, cout, 3, st, 1, 1);
@@ -289,8 +295,8 @@ START_TEST(test_conv_fused_pool)
         float *wt = malloc((size_t)cout * cin * 9 * 4), *in = malloc((size_t)cin * h * w * 4);
         float *o = malloc((size_t)cout * h * w * 4), *po = malloc((size_t)cout * (h / 2) * (w / 2) * 4);
         float *ref = malloc((size_t)cout * (h / 2) * (w / 2) * 4);
-        for (int i = 0; i < cout * cin * 9; i++) wt[i] = (float)(tl_test_uniform(&seed) - 0.5);
-        for (int i = 0; i < cin * h * w; i++) in[i] = (float)(tl_test_uniform(&seed) - 0.5);
+        rand_fill(wt, (size_t)cout * cin * 9, &seed);
+        rand_fill(in, (size_t)cin * h * w, &seed);
         L.weight = wt;
         L.relu = 1;
         ck_assert_int_eq(cnn_direct_pack(&L), 0);
@@ -334,11 +340,11 @@ START_TEST(test_conv_fused_producer)
         float *in = malloc((size_t)A.cin * h * w * 4), *mid = malloc((size_t)A.cout * ah * aw * 4);
         float *ref = malloc((size_t)L.cout * oh * ow * 4), *o = malloc((size_t)L.cout * oh * ow * 4);
         float *pref = malloc((size_t)L.cout * (oh / 2) * (ow / 2) * 4 + 4), *po = malloc((size_t)L.cout * (oh / 2) * (ow / 2) * 4 + 4);
-        for (size_t i = 0; i < na; i++) wa[i] = (float)(tl_test_uniform(&seed) - 0.5);
-        for (size_t i = 0; i < nl; i++) wl[i] = (float)(tl_test_uniform(&seed) - 0.5);
-        for (int i = 0; i < A.cout; i++) ba[i] = (float)(tl_test_uniform(&seed) - 0.5);
-        for (int i = 0; i < L.cout; i++) bl[i] = (float)(tl_test_uniform(&seed) - 0.5);
-        for (int i = 0; i < A.cin * h * w; i++) in[i] = (float)(tl_test_uniform(&seed) - 0.5);
+        rand_fill(wa, na, &seed);
+        rand_fill(wl, nl, &seed);
+        rand_fill(ba, (size_t)A.cout, &seed);
+        rand_fill(bl, (size_t)L.cout, &seed);
+        rand_fill(in, (size_t)A.cin * h * w, &seed);
         A.weight = wa, A.bias = ba, A.relu = 1;
         L.weight = wl, L.bias = bl, L.relu = k % 2;
         ck_assert(cnn_direct_ok(&A) && cnn_direct_ok(&L));
@@ -380,10 +386,10 @@ START_TEST(test_conv_residual)
         cnn_layer L = layer(CNN_CONV, cin, cout, 3, 1, 1, 1);
         float *wt = malloc((size_t)cout * cin * 9 * 4), *b = malloc((size_t)cout * 4), *in = malloc((size_t)cin * h * w * 4);
         float *res = malloc(no * 4), *ref = malloc(no * 4), *o = malloc(no * 4);
-        for (int i = 0; i < cout * cin * 9; i++) wt[i] = (float)(tl_test_uniform(&seed) - 0.5);
-        for (int i = 0; i < cout; i++) b[i] = (float)(tl_test_uniform(&seed) - 0.5);
-        for (int i = 0; i < cin * h * w; i++) in[i] = (float)(tl_test_uniform(&seed) - 0.5);
-        for (size_t i = 0; i < no; i++) res[i] = (float)(tl_test_uniform(&seed) - 0.5);
+        rand_fill(wt, (size_t)cout * cin * 9, &seed);
+        rand_fill(b, (size_t)cout, &seed);
+        rand_fill(in, (size_t)cin * h * w, &seed);
+        rand_fill(res, no, &seed);
         L.weight = wt;
         L.bias = b;
         if (k < 3) ck_assert_int_eq(cnn_direct_pack(&L), 0); /* k = 3: the GEMM path */
@@ -395,7 +401,7 @@ START_TEST(test_conv_residual)
         if (k == 2) { /* with the input made by a 1-channel conv on the fly */
             cnn_layer A = layer(CNN_CONV, 1, cin, 3, 1, 1, 1);
             float *wa = malloc((size_t)cin * 9 * 4), *mid = malloc((size_t)cin * h * w * 4);
-            for (int i = 0; i < cin * 9; i++) wa[i] = (float)(tl_test_uniform(&seed) - 0.5);
+            rand_fill(wa, (size_t)cin * 9, &seed);
             A.weight = wa;
             A.relu = 1;
             ck_assert_int_eq(cnn_direct_pack(&A), 0);
@@ -429,7 +435,7 @@ START_TEST(test_maxpool_vector)
         const int k = shape < 2 ? 2 : 3, s = 2, p = k == 3 ? 1 : 0;
         const int h = shape % 2 ? 19 : 6, w = shape % 2 ? 23 : 18;
         const int oh = cnn_conv_out(h, k, s, p, 1), ow = cnn_conv_out(w, k, s, p, 1);
-        for (int i = 0; i < c * h * w; i++) in[i] = (float)(tl_test_uniform(&seed) - 0.5);
+        rand_fill(in, (size_t)c * h * w, &seed);
         in[1] = NAN;                    /* the first window */
         in[w * 3 + 9] = NAN;            /* an odd row */
         in[h * w + 2 * w - 1] = NAN;    /* the tail of a row */

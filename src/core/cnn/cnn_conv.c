@@ -162,6 +162,16 @@ static void epilogue(const cnn_layer *L, float *out, size_t ld, int m0, int m1, 
     }
 }
 
+/* Output channels [m0, m1) at pixels [p0, p0 + n): W rows x B (K x n,
+ * leading dimension ldb), then bias and ReLU. */
+static void gemm_rows(const cnn_layer *L, size_t K, int m0, int m1, const float *B, size_t ldb, size_t n, float *out,
+                      size_t total, size_t p0)
+{
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m1 - m0, (int)n, (int)K, 1.0f, L->weight + (size_t)m0 * K,
+                (int)K, B, (int)ldb, 0.0f, out + (size_t)m0 * total + p0, (int)total);
+    epilogue(L, out, total, m0, m1, p0, n);
+}
+
 static void conv_gemm(const cnn_layer *L, const float *const *planes, const int *ups, int contiguous, int h, int w,
                       float *out, int oh, int ow, cnn_work *work);
 
@@ -206,10 +216,7 @@ static void conv_gemm(const cnn_layer *L, const float *const *planes, const int 
 #pragma omp parallel for schedule(dynamic, 1) if (!omp_in_parallel())
             for (long m = 0; m < mb; m++) {
                 int m0 = (int)m * mstep, m1 = m0 + mstep < L->cout ? m0 + mstep : L->cout;
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m1 - m0, (int)n, (int)K, 1.0f,
-                            L->weight + (size_t)m0 * K, (int)K, shared, (int)n, 0.0f,
-                            out + (size_t)m0 * total + p0, (int)total);
-                epilogue(L, out, total, m0, m1, p0, n);
+                gemm_rows(L, K, m0, m1, shared, n, n, out, total, p0);
             }
         }
         cnn_work_release(work, shared);
@@ -231,10 +238,7 @@ static void conv_gemm(const cnn_layer *L, const float *const *planes, const int 
             B = col;
             ldb = n;
         }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m1 - m0, (int)n, (int)K, 1.0f,
-                    L->weight + (size_t)m0 * K, (int)K, B, (int)ldb, 0.0f, out + (size_t)m0 * total + p0,
-                    (int)total);
-        epilogue(L, out, total, m0, m1, p0, n);
+        gemm_rows(L, K, m0, m1, B, ldb, n, out, total, p0);
     }
 }
 

@@ -191,6 +191,19 @@ static int parse_kind(const char *s, cnn_kind *k)
     return -1;
 }
 
+/* The window of a conv or max-pool: kernel (required), stride (default 1,
+ * the kernel for a pool, as in PyTorch), padding and dilation. */
+static int read_window(hid_t g, cnn_layer *L, ctx *c)
+{
+    if (attr_pair(g, "kernel", &L->kh, &L->kw, 0, 1, c)) return -1;
+    if (L->kh < 1) return tl_err(c->err, "'%s': %s: attribute 'kernel' is missing", c->path, c->where);
+    int stride = L->kind == CNN_MAXPOOL ? L->kh : 1;
+    if (attr_pair(g, "stride", &L->sh, &L->sw, stride, 1, c) || attr_pair(g, "padding", &L->ph, &L->pw, 0, 0, c) ||
+        attr_pair(g, "dilation", &L->dh, &L->dw, 1, 1, c))
+        return -1;
+    return 0;
+}
+
 static int read_layer(hid_t g, int index, cnn_layer *L, const int *chan, size_t *nparams, ctx *c)
 {
     char where[200];
@@ -249,11 +262,7 @@ static int read_layer(hid_t g, int index, cnn_layer *L, const int *chan, size_t 
         if (groups != 1) return tl_err(c->err, "'%s': %s: groups = %d is not supported (only 1)", c->path, where, groups);
         if (attr_int(g, "out_channels", &out_ch, 0, c)) return -1;
         if (out_ch < 1) return tl_err(c->err, "'%s': %s: attribute 'out_channels' is missing or < 1", c->path, where);
-        if (attr_pair(g, "kernel", &L->kh, &L->kw, 0, 1, c)) return -1;
-        if (L->kh < 1) return tl_err(c->err, "'%s': %s: attribute 'kernel' is missing", c->path, where);
-        if (attr_pair(g, "stride", &L->sh, &L->sw, 1, 1, c) || attr_pair(g, "padding", &L->ph, &L->pw, 0, 0, c) ||
-            attr_pair(g, "dilation", &L->dh, &L->dw, 1, 1, c))
-            return -1;
+        if (read_window(g, L, c)) return -1;
         if (L->kind == CNN_CONVT && attr_pair(g, "output_padding", &L->oph, &L->opw, 0, 0, c)) return -1;
         L->cout = out_ch;
         hsize_t wd[4] = {(hsize_t)out_ch, (hsize_t)cin, (hsize_t)L->kh, (hsize_t)L->kw};
@@ -308,11 +317,7 @@ static int read_layer(hid_t g, int index, cnn_layer *L, const int *chan, size_t 
     }
     case CNN_MAXPOOL: {
         int ceil_mode = 0;
-        if (attr_pair(g, "kernel", &L->kh, &L->kw, 0, 1, c)) return -1;
-        if (L->kh < 1) return tl_err(c->err, "'%s': %s: attribute 'kernel' is missing", c->path, where);
-        if (attr_pair(g, "stride", &L->sh, &L->sw, L->kh, 1, c) || attr_pair(g, "padding", &L->ph, &L->pw, 0, 0, c) ||
-            attr_pair(g, "dilation", &L->dh, &L->dw, 1, 1, c) || attr_int(g, "ceil_mode", &ceil_mode, 0, c))
-            return -1;
+        if (read_window(g, L, c) || attr_int(g, "ceil_mode", &ceil_mode, 0, c)) return -1;
         if (ceil_mode) return tl_err(c->err, "'%s': %s: ceil_mode = 1 is not supported", c->path, where);
         if (2 * L->ph > L->kh || 2 * L->pw > L->kw)
             return tl_err(c->err, "'%s': %s: padding must be at most half the kernel (as in PyTorch)", c->path, where);
@@ -401,6 +406,16 @@ static void mark_use(tl_cnn *net, int t, int i)
         for (int j = 0; j < net->layers[t - 1].ninputs; j++) mark_use(net, net->layers[t - 1].inputs[j], i);
 }
 
+/* How many inputs of live layers are tensor t. */
+static int readers_of(const tl_cnn *net, int t)
+{
+    int n = 0;
+    for (int j = 0; j < net->nlayers; j++)
+        for (int k = 0; k < net->layers[j].ninputs; k++)
+            if (!net->layers[j].dead && net->layers[j].inputs[k] == t) n++;
+    return n;
+}
+
 static int finish(tl_cnn *net, const int *chan, tl_error *err)
 {
     int nt = net->nlayers + 1;
@@ -462,12 +477,8 @@ static int finish(tl_cnn *net, const int *chan, tl_error *err)
         if (A->kind != CNN_CONV || A->dead || t == net->output || !cnn_direct_ok(A) || A->fused_into ||
             A->producer || (A->inputs[0] > 0 && net->layers[A->inputs[0] - 1].fused_into))
             continue;
-        int readers = 0;
-        for (int j = 0; j < net->nlayers; j++)
-            for (int k = 0; k < net->layers[j].ninputs; k++)
-                if (!net->layers[j].dead && net->layers[j].inputs[k] == t) readers++;
         int one_by_one = L->kh == 1 && L->kw == 1 && L->ph == 0 && L->pw == 0;
-        if (readers == 1 && (one_by_one || (size_t)A->cin * A->kh * A->kw <= 32)) {
+        if (readers_of(net, t) == 1 && (one_by_one || (size_t)A->cin * A->kh * A->kw <= 32)) {
             A->fused_into = i + 1;
             L->producer = t;
         }
@@ -485,11 +496,7 @@ static int finish(tl_cnn *net, const int *chan, tl_error *err)
             if (A->kind != CNN_CONV || A->dead || A->relu || t == net->output || !cnn_direct_ok(A) || A->fused_into ||
                 A->add_into)
                 continue;
-            int readers = 0;
-            for (int j = 0; j < net->nlayers; j++)
-                for (int q = 0; q < net->layers[j].ninputs; q++)
-                    if (!net->layers[j].dead && net->layers[j].inputs[q] == t) readers++;
-            if (readers != 1) continue;
+            if (readers_of(net, t) != 1) continue;
             A->add_into = i + 1;
             D->add_conv = t;
         }

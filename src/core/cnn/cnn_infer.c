@@ -11,6 +11,7 @@
  * An axis shorter than the tile is padded by replicating its last row or
  * column up to a multiple of the network's divisor. */
 #include "cnn.h"
+#include "../vol/vol_convert.h"
 
 #include <cblas.h>
 #include <stdio.h>
@@ -18,8 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int out_shape(const tl_cnn *net, const cnn_layer *L, const int *C, const int *H, const int *W, int *oc,
-                     int *oh, int *ow, tl_error *err)
+static int out_shape(const tl_cnn *net, const cnn_layer *L, const int *H, const int *W, int *oc, int *oh, int *ow,
+                     tl_error *err)
 {
     int t = L->inputs[0];
     *oc = L->cout;
@@ -49,7 +50,6 @@ static int out_shape(const tl_cnn *net, const cnn_layer *L, const int *C, const 
         break;
     default: break;
     }
-    (void)C;
     if (*oh < 1 || *ow < 1)
         return tl_err(err, "cnn: layer %s (%s, %s): input %dx%d is too small (output would be %dx%d)", L->id, L->name,
                       cnn_kind_name(L->kind), H[t], W[t], *oh, *ow);
@@ -110,7 +110,10 @@ int tl_cnn_forward(const tl_cnn *net, const float *input, int h, int w, float **
         const cnn_layer *L = &net->layers[i];
         if (L->dead) continue;
         int t = L->inputs[0], c, y, x;
-        if (out_shape(net, L, C, H, W, &c, &y, &x, err)) goto done;
+        if (out_shape(net, L, H, W, &c, &y, &x, err)) goto done;
+        C[i + 1] = c; /* the shape of slot i + 1, whatever stores it */
+        H[i + 1] = y;
+        W[i + 1] = x;
         size_t n = (size_t)c * y * x;
         int inplace = (L->kind == CNN_RELU || L->kind == CNN_BATCHNORM || L->kind == CNN_SOFTMAX) && t != 0 &&
                       t != net->output && net->last_use[t] == i;
@@ -125,38 +128,19 @@ int tl_cnn_forward(const tl_cnn *net, const float *input, int h, int w, float **
                     PU[i + 1][ch] = U[s];
                 }
             }
-            C[i + 1] = c;
-            H[i + 1] = y;
-            W[i + 1] = x;
             continue;
         }
         if (L->virtual_upsample) { /* the readers take T[t] at its own size */
             T[i + 1] = T[t];
-            C[i + 1] = c;
-            H[i + 1] = y;
-            W[i + 1] = x;
             U[i + 1] = L->scale;
             continue;
         }
-        if (L->fused_into || L->add_into) { /* computed by its reader, never stored */
-            C[i + 1] = c;
-            H[i + 1] = y;
-            W[i + 1] = x;
-            goto release;
-        }
-        if (L->pool_early && T[i + 1]) { /* computed with its conv */
-            C[i + 1] = c;
-            H[i + 1] = y;
-            W[i + 1] = x;
-            goto release;
-        }
+        if (L->fused_into || L->add_into) goto release; /* computed by its reader, never stored */
+        if (L->pool_early && T[i + 1]) goto release; /* computed with its conv */
         float *o = inplace ? T[t] : cnn_work_alloc(work, n);
         if (!o) { tl_err(err, "cnn: out of memory for layer %s (%d x %d x %d floats)", L->id, c, y, x); goto done; }
         if (inplace) T[t] = NULL;
         T[i + 1] = o;
-        C[i + 1] = c;
-        H[i + 1] = y;
-        W[i + 1] = x;
         const float *a = T[t];
         size_t hw = (size_t)y * x;
 #ifdef CNN_PROFILE
@@ -303,17 +287,6 @@ static int plan_axis(axis_plan *p, int n, int tile, int overlap, int div)
     return 0;
 }
 
-static inline double voxel(const tl_volume *v, size_t idx)
-{
-    switch (v->dtype) {
-    case TL_U8: return ((const uint8_t *)v->data)[idx];
-    case TL_U16: return ((const uint16_t *)v->data)[idx];
-    case TL_I32: return ((const int32_t *)v->data)[idx];
-    case TL_F32: return ((const float *)v->data)[idx];
-    default: return ((const double *)v->data)[idx];
-    }
-}
-
 /* What the workers of tl_cnn_infer share. */
 typedef struct infer_ctx {
     const tl_cnn *net;
@@ -355,7 +328,9 @@ static void infer_worker(infer_ctx *cx)
             size_t r = (size_t)(r0 + y) < cx->rows ? (size_t)(r0 + y) : cx->rows - 1;
             for (int x = 0; x < cx->ew; x++) {
                 size_t c = (size_t)(c0 + x) < cx->cols ? (size_t)(c0 + x) : cx->cols - 1;
-                double v = (voxel(cx->vol, s * cx->ss + r * cx->rs + c * cx->cs) - cx->imin) * cx->iscale;
+                double v;
+                tl_load_f64(cx->vol->data, cx->vol->dtype, s * cx->ss + r * cx->rs + c * cx->cs, 1, &v);
+                v = (v - cx->imin) * cx->iscale;
                 for (int ch = 0; ch < cx->cin; ch++)
                     in[((size_t)ch * cx->eh + y) * cx->ew + x] = (float)((v - cx->net->in_mean[ch]) / cx->net->in_std[ch]);
             }

@@ -12,11 +12,9 @@ static void cnn_obj_describe(const void *data, char *buf, size_t n) { tl_cnn_des
 static int run_infer(const tl_value *args, tl_record *out, tl_error *err)
 {
     const tl_cnn *net = args[0].u.obj->data;
-    const char *axis = args[2].u.str;
-    int ax = axis[0] == 'z' ? 0 : axis[0] == 'y' ? 1 : 2;
     tl_volume *labels, *conf;
     if (tl_vol_check_finite(args[1].u.vol, "volume", err)) return tl_err_prefix(err, "cnn.infer: ");
-    if (tl_cnn_infer(net, args[1].u.vol, ax, (int)args[3].u.i, (int)args[4].u.i, &labels, &conf, err)) return -1;
+    if (tl_cnn_infer(net, args[1].u.vol, tl_axis_arg(&args[2]), (int)args[3].u.i, (int)args[4].u.i, &labels, &conf, err)) return -1;
     {   /* class names as metadata, "0=Li,1=void,..." so saved label volumes explain themselves */
         char buf[1024];
         size_t k = 0;

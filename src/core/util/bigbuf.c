@@ -27,7 +27,6 @@ void *tl_big_alloc(size_t bytes, int zero)
     if (total < BIG) {
         base = aligned_alloc(64, (total + 63) & ~(size_t)63);
         if (!base) return NULL;
-        fresh = 0;
     } else {
         total = (total + 4095) & ~(size_t)4095;
         pthread_mutex_lock(&lock);

@@ -12,6 +12,24 @@
  * not depend on the thread count. */
 enum { S_N, S_A, S_B, S_AA, S_BB, S_AB, S_ABS, S_D2, S_TP, S_FP, S_FN, S_TN, S_MAX_ABS, NS };
 
+/* Block ib of a and b as doubles in x and y, and the mask's block in *mk
+ * (NULL without a mask); returns the block's length. */
+static size_t load_block(const tl_volume *a, const tl_volume *b, const tl_volume *m, size_t n, size_t ib, double *x,
+                         double *y, const uint8_t **mk)
+{
+    size_t s = ib * BLOCK, k = n - s < BLOCK ? n - s : BLOCK;
+    tl_load_f64(a->data, a->dtype, s, k, x);
+    tl_load_f64(b->data, b->dtype, s, k, y);
+    *mk = m ? (const uint8_t *)m->data + s : NULL;
+    return k;
+}
+
+/* Voxel i is left out: masked out, or NaN in either input. */
+static inline int skip(const uint8_t *mk, const double *x, const double *y, size_t i)
+{
+    return (mk && !mk[i]) || isnan(x[i]) || isnan(y[i]);
+}
+
 static int run_compare(const tl_value *args, tl_record *out, tl_error *err)
 {
     const tl_volume *a = args[0].u.vol, *b = args[1].u.vol, *m = args[2].set ? args[2].u.vol : NULL;
@@ -23,13 +41,11 @@ static int run_compare(const tl_value *args, tl_record *out, tl_error *err)
     #pragma omp parallel for schedule(static)
     for (size_t ib = 0; ib < nblk; ib++) {
         double x[BLOCK], y[BLOCK];
-        size_t s = ib * BLOCK, k = n - s < BLOCK ? n - s : BLOCK;
-        tl_load_f64(a->data, a->dtype, s, k, x);
-        tl_load_f64(b->data, b->dtype, s, k, y);
-        const uint8_t *mk = m ? (const uint8_t *)m->data + s : NULL;
+        const uint8_t *mk;
+        size_t k = load_block(a, b, m, n, ib, x, y, &mk);
         double *r = acc + ib * NS;
         for (size_t i = 0; i < k; i++) {
-            if ((mk && !mk[i]) || isnan(x[i]) || isnan(y[i])) continue;
+            if (skip(mk, x, y, i)) continue;
             double d = x[i] - y[i];
             r[S_N] += 1; r[S_A] += x[i]; r[S_B] += y[i];
             r[S_ABS] += fabs(d); r[S_D2] += d * d;
@@ -50,14 +66,11 @@ static int run_compare(const tl_value *args, tl_record *out, tl_error *err)
     #pragma omp parallel for schedule(static)
     for (size_t ib = 0; ib < nblk; ib++) {
         double x[BLOCK], y[BLOCK];
-        size_t s = ib * BLOCK, k = n - s < BLOCK ? n - s : BLOCK;
-        tl_load_f64(a->data, a->dtype, s, k, x);
-        tl_load_f64(b->data, b->dtype, s, k, y);
-        const uint8_t *mk = m ? (const uint8_t *)m->data + s : NULL;
+        const uint8_t *mk;
+        size_t k = load_block(a, b, m, n, ib, x, y, &mk);
         double *r = acc + ib * NS;
-        r[S_AA] = r[S_BB] = r[S_AB] = 0;
         for (size_t i = 0; i < k; i++) {
-            if ((mk && !mk[i]) || isnan(x[i]) || isnan(y[i])) continue;
+            if (skip(mk, x, y, i)) continue;
             double da = x[i] - ma, db = y[i] - mb;
             r[S_AA] += da * da; r[S_BB] += db * db; r[S_AB] += da * db;
         }

@@ -6,72 +6,73 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* One pass over the volume, per-slice partial sums per z row (so the
+ * parallel loop writes disjoint rows): with centre == NULL, sums of the
+ * values into ps and voxel counts into pc; else sums of squared deviations
+ * from centre[k] into ps. Skips masked-out and NaN voxels. */
+static void profile_pass(const tl_volume *v, const tl_volume *mask, int axis, size_t len, const double *centre,
+                         double *ps, double *pc)
+{
+    #pragma omp parallel for schedule(static)
+    for (size_t z = 0; z < v->nz; z++) {
+        double *row = malloc(v->nx * sizeof *row);
+        if (!row) continue;
+        for (size_t y = 0; y < v->ny; y++) {
+            size_t off = (z * v->ny + y) * v->nx;
+            tl_load_f64(v->data, v->dtype, off, v->nx, row);
+            const uint8_t *m = mask ? (const uint8_t *)mask->data + off : NULL;
+            for (size_t x = 0; x < v->nx; x++) {
+                if ((m && !m[x]) || isnan(row[x])) continue;
+                size_t k = axis == 0 ? z : axis == 1 ? y : x;
+                if (centre) {
+                    double d = row[x] - centre[k];
+                    ps[z * len + k] += d * d;
+                } else {
+                    ps[z * len + k] += row[x];
+                    pc[z * len + k] += 1;
+                }
+            }
+        }
+        free(row);
+    }
+}
+
 /* Mean and std of each slice normal to `axis` (0 = z, 1 = y, 2 = x),
  * counting only mask != 0 when a mask is given (NaN where a slice has no
- * voxel). Sums per slice in a fixed order: thread-count independent. */
+ * voxel). Two passes (mean, then centred squares); per-z partials summed
+ * in z order: thread-count independent. */
 int tl_vol_profile(const tl_volume *v, const tl_volume *mask, int axis, double *mean, double *std, double *count,
                    tl_error *err)
 {
     if (mask && tl_vol_check_same_shape(v, "volume", mask, "mask", err)) return -1;
     size_t n[3] = {v->nz, v->ny, v->nx}, len = n[axis];
     double *s1 = calloc(len, sizeof *s1), *s2 = calloc(len, sizeof *s2), *c = calloc(len, sizeof *c);
-    if (!s1 || !s2 || !c) { free(s1); free(s2); free(c); return tl_err(err, "profile: out of memory"); }
-    /* first pass: sums per slice, parallel over z rows with per-z partials */
-    double *ps1 = calloc(v->nz * len, sizeof *ps1), *pc = calloc(v->nz * len, sizeof *pc);
-    if (!ps1 || !pc) { free(s1); free(s2); free(c); free(ps1); free(pc); return tl_err(err, "profile: out of memory"); }
-    #pragma omp parallel for schedule(static)
-    for (size_t z = 0; z < v->nz; z++) {
-        double *row = malloc(v->nx * sizeof *row);
-        if (!row) continue;
-        for (size_t y = 0; y < v->ny; y++) {
-            size_t off = (z * v->ny + y) * v->nx;
-            tl_load_f64(v->data, v->dtype, off, v->nx, row);
-            const uint8_t *m = mask ? (const uint8_t *)mask->data + off : NULL;
-            for (size_t x = 0; x < v->nx; x++) {
-                if ((m && !m[x]) || isnan(row[x])) continue;
-                size_t k = axis == 0 ? z : axis == 1 ? y : x;
-                ps1[z * len + k] += row[x];
-                pc[z * len + k] += 1;
-            }
-        }
-        free(row);
+    double *ps = calloc(v->nz * len, sizeof *ps), *pc = calloc(v->nz * len, sizeof *pc);
+    if (!s1 || !s2 || !c || !ps || !pc) {
+        free(s1); free(s2); free(c); free(ps); free(pc);
+        return tl_err(err, "profile: out of memory");
     }
+    profile_pass(v, mask, axis, len, NULL, ps, pc);
     for (size_t z = 0; z < v->nz; z++)
-        for (size_t k = 0; k < len; k++) { s1[k] += ps1[z * len + k]; c[k] += pc[z * len + k]; }
+        for (size_t k = 0; k < len; k++) { s1[k] += ps[z * len + k]; c[k] += pc[z * len + k]; }
     for (size_t k = 0; k < len; k++) mean[k] = c[k] > 0 ? s1[k] / c[k] : NAN;
-    memset(ps1, 0, v->nz * len * sizeof *ps1);
-    #pragma omp parallel for schedule(static)
-    for (size_t z = 0; z < v->nz; z++) {
-        double *row = malloc(v->nx * sizeof *row);
-        if (!row) continue;
-        for (size_t y = 0; y < v->ny; y++) {
-            size_t off = (z * v->ny + y) * v->nx;
-            tl_load_f64(v->data, v->dtype, off, v->nx, row);
-            const uint8_t *m = mask ? (const uint8_t *)mask->data + off : NULL;
-            for (size_t x = 0; x < v->nx; x++) {
-                if ((m && !m[x]) || isnan(row[x])) continue;
-                size_t k = axis == 0 ? z : axis == 1 ? y : x;
-                double d = row[x] - mean[k];
-                ps1[z * len + k] += d * d;
-            }
-        }
-        free(row);
-    }
+    memset(ps, 0, v->nz * len * sizeof *ps);
+    profile_pass(v, mask, axis, len, mean, ps, NULL);
     for (size_t z = 0; z < v->nz; z++)
-        for (size_t k = 0; k < len; k++) s2[k] += ps1[z * len + k];
+        for (size_t k = 0; k < len; k++) s2[k] += ps[z * len + k];
     for (size_t k = 0; k < len; k++) {
         std[k] = c[k] > 0 ? sqrt(s2[k] / c[k]) : NAN;
         if (count) count[k] = c[k];
     }
-    free(s1); free(s2); free(c); free(ps1); free(pc);
+    free(s1); free(s2); free(c); free(ps); free(pc);
     return 0;
 }
 
 static int run_profile(const tl_value *a, tl_record *out, tl_error *err)
 {
     const tl_volume *v = a[0].u.vol;
-    int axis = a[1].u.str[0] == 'z' ? 0 : a[1].u.str[0] == 'y' ? 1 : 2;
-    size_t len = axis == 0 ? v->nz : axis == 1 ? v->ny : v->nx;
+    int axis = tl_axis_arg(&a[1]);
+    size_t n[3] = {v->nz, v->ny, v->nx}, len = n[axis];
     double *buf = malloc(4 * len * sizeof *buf);
     if (!buf) return tl_err(err, "profile: out of memory");
     double *mean = buf, *sd = buf + len, *cnt = buf + 2 * len, *pos = buf + 3 * len;

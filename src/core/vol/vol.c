@@ -1,5 +1,6 @@
 /* vol.c — volume allocation, reference counting, metadata, element access. */
 #include "vol.h"
+#include "vol_convert.h"
 
 #include "../util/bigbuf.h"
 
@@ -146,37 +147,18 @@ const char *tl_vol_meta_get(const tl_volume *v, const char *key)
     return NULL;
 }
 
+/* One element through the dtype-run converters, so rounding and clamping
+ * are the ones every operator uses. */
 double tl_vol_get(const tl_volume *v, size_t z, size_t y, size_t x)
 {
-    size_t i = (z * v->ny + y) * v->nx + x;
-    switch (v->dtype) {
-    case TL_U8: return ((const uint8_t *)v->data)[i];
-    case TL_U16: return ((const uint16_t *)v->data)[i];
-    case TL_I32: return ((const int32_t *)v->data)[i];
-    case TL_F32: return ((const float *)v->data)[i];
-    case TL_F64: return ((const double *)v->data)[i];
-    default: return NAN;
-    }
-}
-
-/* Integer stores round to nearest and clamp to the dtype's range. */
-static double clampd(double x, double lo, double hi)
-{
-    if (isnan(x)) return 0;
-    return x < lo ? lo : x > hi ? hi : x;
+    double d = NAN; /* an unknown dtype */
+    tl_load_f64(v->data, v->dtype, (z * v->ny + y) * v->nx + x, 1, &d);
+    return d;
 }
 
 void tl_vol_put(tl_volume *v, size_t z, size_t y, size_t x, double value)
 {
-    size_t i = (z * v->ny + y) * v->nx + x;
-    switch (v->dtype) {
-    case TL_U8: ((uint8_t *)v->data)[i] = (uint8_t)clampd(nearbyint(value), 0, 255); break;
-    case TL_U16: ((uint16_t *)v->data)[i] = (uint16_t)clampd(nearbyint(value), 0, 65535); break;
-    case TL_I32: ((int32_t *)v->data)[i] = (int32_t)clampd(nearbyint(value), INT32_MIN, INT32_MAX); break;
-    case TL_F32: ((float *)v->data)[i] = (float)value; break;
-    case TL_F64: ((double *)v->data)[i] = value; break;
-    default: break;
-    }
+    tl_store_f64(v->data, v->dtype, (z * v->ny + y) * v->nx + x, 1, &value);
 }
 
 const char *tl_vol_shape_str(const tl_volume *v, char *buf, size_t n)

@@ -6,11 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int range_or_all(const tl_value *a, size_t n, size_t *lo, size_t *hi)
+static void range_or_all(const tl_value *a, size_t n, size_t *lo, size_t *hi)
 {
     if (a->set) { *lo = (size_t)a->u.range.lo; *hi = (size_t)a->u.range.hi; }
     else { *lo = 0; *hi = n; }
-    return 0;
 }
 
 static int run_crop(const tl_value *a, tl_record *out, tl_error *err)
@@ -26,9 +25,7 @@ static int run_crop(const tl_value *a, tl_record *out, tl_error *err)
 
 static int run_slice(const tl_value *a, tl_record *out, tl_error *err)
 {
-    const char *ax = a[1].u.str;
-    int axis = ax[0] == 'z' ? 0 : ax[0] == 'y' ? 1 : 2;
-    tl_volume *s = tl_vol_slice(a[0].u.vol, axis, (size_t)(a[2].u.i - 1), err);
+    tl_volume *s = tl_vol_slice(a[0].u.vol, tl_axis_arg(&a[1]), (size_t)(a[2].u.i - 1), err);
     return s ? tl_rec_volume(out, "slice", s) : -1;
 }
 
