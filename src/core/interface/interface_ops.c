@@ -13,7 +13,6 @@
 #define VOL_F32 TL_DT(TL_F32)
 #define VOL_U8 TL_DT(TL_U8)
 
-static int axis_arg(const tl_value *a) { return a->u.str[0] == 'z' ? 0 : a->u.str[0] == 'y' ? 1 : 2; }
 
 /* ---- contact_map ---- */
 static int run_contact_map(const tl_value *a, tl_record *out, tl_error *err)
@@ -177,7 +176,7 @@ static const tl_ret effective_j_rets[] = {
 /* ---- thickness_map / interface_height ---- */
 static int run_thickness(const tl_value *a, tl_record *out, tl_error *err)
 {
-    tl_volume *t = tl_thickness_map(a[0].u.vol, axis_arg(&a[1]), err);
+    tl_volume *t = tl_thickness_map(a[0].u.vol, tl_axis_arg(&a[1]), err);
     return t ? tl_rec_volume(out, "thickness_um", t) : -1;
 }
 static const tl_arg thickness_args[] = {
@@ -282,7 +281,7 @@ static const tl_ret hot_spots_rets[] = {
 static int run_porosity_profile(const tl_value *a, tl_record *out, tl_error *err)
 {
     tl_profile p;
-    if (tl_porosity_profile(a[0].u.vol, a[3].set ? a[3].u.vol : NULL, axis_arg(&a[1]), a[2].u.num, &p, err)) return -1;
+    if (tl_porosity_profile(a[0].u.vol, a[3].set ? a[3].u.vol : NULL, tl_axis_arg(&a[1]), a[2].u.num, &p, err)) return -1;
     tl_rec_numbers(out, "position_um", p.center_um, p.n);
     tl_rec_numbers(out, "porosity", p.porosity, p.n);
     tl_rec_numbers(out, "voxels", p.roi_voxels, p.n);
