@@ -36,27 +36,22 @@ tl_volume *tl_vol_slice(const tl_volume *v, int axis, size_t index, tl_error *er
         tl_err(err, "slice: %c index %zu is outside 1..%zu", names[axis], index + 1, len[axis]);
         return NULL;
     }
-    tl_volume *s;
-    size_t es = tl_dtype_size(v->dtype);
+    /* the slice's rows: (1, ny, nx) for z, (1, nz, nx) for y, (1, nz, ny) for x;
+     * every element is written below, so no zeroing */
+    const size_t es = tl_dtype_size(v->dtype);
+    tl_volume *s = tl_vol_new_uninit(v->dtype, 1, axis == 0 ? v->ny : v->nz, axis == 2 ? v->ny : v->nx, err);
+    if (!s) return NULL;
+    if (tl_vol_copy_attrs(s, v, err)) { tl_vol_unref(s); return NULL; }
     if (axis == 0) {
-        s = tl_vol_new(v->dtype, 1, v->ny, v->nx, err);
-        if (!s) return NULL;
         memcpy(s->data, (const char *)v->data + index * v->ny * v->nx * es, v->ny * v->nx * es);
-        tl_vol_copy_attrs(s, v, err);
     } else if (axis == 1) {
-        s = tl_vol_new(v->dtype, 1, v->nz, v->nx, err);
-        if (!s) return NULL;
         for (size_t z = 0; z < v->nz; z++)
             memcpy((char *)s->data + z * v->nx * es, (const char *)v->data + ((z * v->ny + index) * v->nx) * es, v->nx * es);
-        tl_vol_copy_attrs(s, v, err);
         tl_vol_set_voxel(s, v->voxel_um[1], v->voxel_um[0], v->voxel_um[2]);
     } else {
-        s = tl_vol_new(v->dtype, 1, v->nz, v->ny, err);
-        if (!s) return NULL;
         for (size_t z = 0; z < v->nz; z++)
             for (size_t y = 0; y < v->ny; y++)
                 memcpy((char *)s->data + (z * v->ny + y) * es, (const char *)v->data + ((z * v->ny + y) * v->nx + index) * es, es);
-        tl_vol_copy_attrs(s, v, err);
         tl_vol_set_voxel(s, v->voxel_um[2], v->voxel_um[0], v->voxel_um[1]);
     }
     return s;
