@@ -10,12 +10,13 @@
 
 static int write_record(hid_t g, const tl_record *r, const char *where, tl_error *err);
 
-static int write_numbers(hid_t g, const char *name, const double *v, size_t n, tl_error *err)
+/* A 1-D dataset of n elements of type t (an empty one has a null space). */
+static int write_1d(hid_t g, const char *name, hid_t t, const void *data, size_t n, tl_error *err)
 {
     hsize_t dim = n;
     hid_t sp = n ? H5Screate_simple(1, &dim, NULL) : H5Screate(H5S_NULL);
-    hid_t d = H5Dcreate2(g, name, H5T_NATIVE_DOUBLE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t st = d < 0 ? -1 : (n ? H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) : 0);
+    hid_t d = H5Dcreate2(g, name, t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t st = d < 0 ? -1 : (n ? H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) : 0);
     if (d >= 0) H5Dclose(d);
     H5Sclose(sp);
     return st < 0 ? tl_err(err, "cannot write dataset '%s'", name) : 0;
@@ -51,15 +52,9 @@ static int write_strings(hid_t g, const char *name, char *const *s, size_t n, tl
     hid_t t = H5Tcopy(H5T_C_S1);
     H5Tset_size(t, H5T_VARIABLE);
     H5Tset_cset(t, H5T_CSET_UTF8);
-    hsize_t dim = n;
-    hid_t sp = n ? H5Screate_simple(1, &dim, NULL) : H5Screate(H5S_NULL);
-    hid_t d = H5Dcreate2(g, name, t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t st = d < 0 ? -1 : (n ? H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, s) : 0);
-    if (d >= 0) H5Dclose(d);
-    H5Sclose(sp);
+    int rc = write_1d(g, name, t, s, n, err);
     H5Tclose(t);
-    if (st < 0) return tl_err(err, "cannot write dataset '%s'", name);
-    return 0;
+    return rc;
 }
 
 static int write_scalar_attr(hid_t g, const char *name, const tl_value *v, tl_error *err)
@@ -87,7 +82,7 @@ static int write_record(hid_t g, const tl_record *r, const char *where, tl_error
         int rc = 0;
         switch (v->type) {
         case TL_T_VOLUME: rc = write_volume(g, name, v->u.vol, err); break;
-        case TL_T_NUMBERS: rc = write_numbers(g, name, v->u.nums.v, v->u.nums.n, err); break;
+        case TL_T_NUMBERS: rc = write_1d(g, name, H5T_NATIVE_DOUBLE, v->u.nums.v, v->u.nums.n, err); break;
         case TL_T_STRINGS: rc = write_strings(g, name, v->u.strs.v, v->u.strs.n, err); break;
         case TL_T_NUMBER: case TL_T_INT: case TL_T_BOOL: rc = write_scalar_attr(g, name, v, err); break;
         case TL_T_STRING: case TL_T_CHOICE: rc = tl_h5_attr_string(g, name, v->u.str, err); break;
