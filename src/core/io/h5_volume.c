@@ -250,23 +250,10 @@ char *tl_h5_read_provenance(const char *path, tl_error *err)
         return NULL;
     }
     hid_t a = H5Aopen(f, "tomolith_provenance", H5P_DEFAULT);
-    hid_t t = a >= 0 ? H5Aget_type(a) : -1;
-    if (t >= 0 && H5Tget_class(t) == H5T_STRING) {
-        if (H5Tis_variable_str(t) > 0) {
-            char *vs = NULL;
-            hid_t mt = H5Tcopy(H5T_C_S1);
-            H5Tset_size(mt, H5T_VARIABLE);
-            if (H5Aread(a, mt, &vs) >= 0 && vs) { text = strdup(vs); H5free_memory(vs); }
-            H5Tclose(mt);
-        } else {
-            size_t n = H5Tget_size(t);
-            text = malloc(n + 1);
-            if (text && H5Aread(a, t, text) >= 0) text[n] = 0;
-            else { free(text); text = NULL; }
-        }
+    if (a >= 0) {
+        text = tl_h5_attr_read_string(a);
+        H5Aclose(a);
     }
-    if (t >= 0) H5Tclose(t);
-    if (a >= 0) H5Aclose(a);
     H5Fclose(f);
     if (!text) tl_err(err, "provenance: cannot read attribute 'tomolith_provenance' of '%s'", path);
     return text;

@@ -133,23 +133,9 @@ static herr_t read_attr(hid_t obj, const char *name, const H5A_info_t *info, voi
     hssize_t n = H5Sget_simple_extent_npoints(sp);
     H5T_class_t cls = H5Tget_class(t);
     if (cls == H5T_STRING && n == 1) {
-        size_t sz = H5Tget_size(t);
-        if (H5Tis_variable_str(t)) {
-            char *s = NULL;
-            hid_t mt = H5Tcopy(H5T_C_S1);
-            H5Tset_size(mt, H5T_VARIABLE);
-            H5Tset_cset(mt, H5Tget_cset(t));
-            if (H5Aread(a, mt, &s) >= 0 && s) { tl_rec_string(c->r, name, s); H5free_memory(s); }
-            H5Tclose(mt);
-        } else {
-            char *s = calloc(1, sz + 1);
-            hid_t mt = H5Tcopy(H5T_C_S1);
-            H5Tset_size(mt, sz + 1);
-            H5Tset_cset(mt, H5Tget_cset(t));
-            if (s && H5Aread(a, mt, s) >= 0) tl_rec_string(c->r, name, s);
-            free(s);
-            H5Tclose(mt);
-        }
+        char *s = tl_h5_attr_read_string(a);
+        if (s) tl_rec_string(c->r, name, s);
+        free(s);
     } else if (cls == H5T_INTEGER && n == 1) {
         long long x = 0;
         H5Aread(a, H5T_NATIVE_LLONG, &x);
