@@ -110,3 +110,17 @@ int tl_h5_attr_doubles(hid_t obj, const char *name, const double *v, size_t n, t
     H5Sclose(space);
     return st < 0 ? tl_err(err, "cannot write attribute '%s'", name) : 0;
 }
+
+void tl_h5_read_voxel(hid_t d, tl_volume *v)
+{
+    if (H5Aexists(d, "voxel_um") <= 0) return;
+    hid_t a = H5Aopen(d, "voxel_um", H5P_DEFAULT);
+    if (a < 0) return;
+    hid_t s = H5Aget_space(a);
+    double vox[3];
+    if (H5Sget_simple_extent_npoints(s) == 3 && H5Aread(a, H5T_NATIVE_DOUBLE, vox) >= 0 &&
+        vox[0] > 0 && vox[1] > 0 && vox[2] > 0)
+        tl_vol_set_voxel(v, vox[0], vox[1], vox[2]);
+    H5Sclose(s);
+    H5Aclose(a);
+}

@@ -24,5 +24,8 @@ int tl_h5_attr_string(hid_t obj, const char *name, const char *value, tl_error *
 char *tl_h5_attr_read_string(hid_t attr);
 /* Write a double array attribute. */
 int tl_h5_attr_doubles(hid_t obj, const char *name, const double *v, size_t n, tl_error *err);
+/* Set v's voxel size from the dataset's "voxel_um" attribute (3 doubles,
+ * z y x) when it has one with positive sizes; otherwise leave it. */
+void tl_h5_read_voxel(hid_t dataset, tl_volume *v);
 
 #endif

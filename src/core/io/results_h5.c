@@ -207,13 +207,7 @@ static herr_t read_link(hid_t g, const char *name, const H5L_info_t *info, void 
                 tl_vol_unref(v);
                 c->rc = tl_err(c->err, "'%s': cannot read dataset '%s'", c->path, name);
             } else {
-                if (H5Aexists(d, "voxel_um") > 0) {
-                    hid_t a = H5Aopen(d, "voxel_um", H5P_DEFAULT);
-                    hid_t as = H5Aget_space(a);
-                    if (H5Sget_simple_extent_npoints(as) == 3) H5Aread(a, H5T_NATIVE_DOUBLE, v->voxel_um);
-                    H5Sclose(as);
-                    H5Aclose(a);
-                }
+                tl_h5_read_voxel(d, v);
                 tl_rec_volume(c->r, name, v);
             }
         }
