@@ -204,17 +204,9 @@ static int find_center_auto(const tl_recon_source *s, const src_info *in, const 
     if (o->center_method == TL_CENTER_VO) {
         rc = tl_find_center_vo(sino, in->n_angles, in->n_cols, -50, 50, center, err);
     } else {
-        size_t best = 0;
-        double t0 = in->theta_deg[0];
-        for (size_t a = 1; a < in->n_angles; a++)
-            if (fabs(in->theta_deg[a] - t0 - 180) < fabs(in->theta_deg[best] - t0 - 180)) best = a;
-        double step = fabs(in->theta_deg[1] - in->theta_deg[0]);
-        if (fabs(in->theta_deg[best] - t0 - 180) > fmax(step, 1.0)) {
-            tl_big_free(sino);
-            return tl_err(err, "find_center: no projection near %g° (180° after the first): phase correlation "
-                          "needs a pair 180° apart; use method 'vo'", t0 + 180);
-        }
-        rc = tl_find_center_pc(sino, sino + best * in->n_cols, in->n_cols, center, err);
+        size_t best;
+        rc = tl_find_opposite(in->theta_deg, in->n_angles, &best, err);
+        if (rc == 0) rc = tl_find_center_pc(sino, sino + best * in->n_cols, in->n_cols, center, err);
     }
     tl_big_free(sino);
     return rc;
