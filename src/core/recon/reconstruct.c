@@ -91,13 +91,12 @@ static float *read_rows(const tl_recon_source *s, tl_dx_which w, size_t r0, size
         const tl_volume *v = w == TL_DX_DATA ? s->proj : w == TL_DX_WHITE ? s->flat : s->dark;
         return mem_rows(v, r0, r1, err);
     }
-    tl_volume *v = tl_dxchange_read_rows(s->dx, w, r0, r1, err);
-    if (!v) return NULL;
-    /* take the data out of the volume: the block lives as a plain array */
-    float *o = tl_big_alloc_nz(tl_vol_bytes(v));
-    if (o) memcpy(o, v->data, tl_vol_bytes(v));
-    else tl_err(err, "reconstruct: out of memory reading rows %zu..%zu", r0 + 1, r1);
-    tl_vol_unref(v);
+    const tl_dxchange_info *in = tl_dxchange_get_info(s->dx);
+    size_t k = w == TL_DX_DATA ? in->n_angles : w == TL_DX_WHITE ? in->n_flat : in->n_dark;
+    /* straight into the block buffer (a plain array, reused between blocks) */
+    float *o = tl_big_alloc_nz(sizeof(float) * (k ? k : 1) * (r1 - r0) * in->n_cols);
+    if (!o) { tl_err(err, "reconstruct: out of memory reading rows %zu..%zu", r0 + 1, r1); return NULL; }
+    if (tl_dxchange_read_rows_into(s->dx, w, r0, r1, o, err)) { tl_big_free(o); return NULL; }
     return o;
 }
 
