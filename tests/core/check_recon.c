@@ -335,38 +335,50 @@ START_TEST(test_stripes_drop)
 END_TEST
 
 /* Raw projections (angles, rows, cols) of `rows` copies of a disk of
- * attenuation mu_cm (1/cm) with pixel_um pixels; flats 1000, darks 100. */
-static void raw_scan(size_t N, size_t na, size_t rows, double mu_cm, double pixel_um, tl_volume **proj,
-                     tl_volume **flat, tl_volume **dark, double **deg)
+ * attenuation mu_cm (1/cm) with pixel_um pixels; flats 1000, darks 100;
+ * `source` points at them. */
+typedef struct {
+    tl_volume *proj, *flat, *dark;
+    double *deg;
+    tl_recon_source source;
+} raw_scan_case;
+
+static raw_scan_case raw_scan(size_t N, size_t na, size_t rows, double mu_cm, double pixel_um)
 {
     tl_error e;
+    raw_scan_case r;
     phantom_case p = make_case("disk", N, na, (double)(N / 2) + 0.3, 180, 0);
-    *proj = tl_vol_new(TL_U16, na, rows, N, &e);
-    *flat = tl_vol_new(TL_U16, 3, rows, N, &e);
-    *dark = tl_vol_new(TL_U16, 2, rows, N, &e);
-    *deg = malloc(sizeof(double) * na);
-    uint16_t *pd = (*proj)->data, *fd = (*flat)->data, *dd = (*dark)->data;
+    r.proj = tl_vol_new(TL_U16, na, rows, N, &e);
+    r.flat = tl_vol_new(TL_U16, 3, rows, N, &e);
+    r.dark = tl_vol_new(TL_U16, 2, rows, N, &e);
+    r.deg = malloc(sizeof(double) * na);
+    uint16_t *pd = r.proj->data, *fd = r.flat->data, *dd = r.dark->data;
     double scale = mu_cm * pixel_um * 1e-4; /* line integral in pixels -> dimensionless */
     for (size_t a = 0; a < na; a++) {
-        (*deg)[a] = p.theta[a] * 180 / M_PI;
-        for (size_t r = 0; r < rows; r++)
+        r.deg[a] = p.theta[a] * 180 / M_PI;
+        for (size_t j = 0; j < rows; j++)
             for (size_t c = 0; c < N; c++)
-                pd[(a * rows + r) * N + c] = (uint16_t)lround(100 + 60000 * exp(-scale * p.sino[a * N + c] * (1 + 0.1 * (double)r)));
+                pd[(a * rows + j) * N + c] = (uint16_t)lround(100 + 60000 * exp(-scale * p.sino[a * N + c] * (1 + 0.1 * (double)j)));
     }
     for (size_t i = 0; i < 3 * rows * N; i++) fd[i] = 60100;
     for (size_t i = 0; i < 2 * rows * N; i++) dd[i] = 100;
-    tl_vol_set_voxel(*proj, pixel_um, pixel_um, pixel_um);
+    tl_vol_set_voxel(r.proj, pixel_um, pixel_um, pixel_um);
     free_case(&p);
+    r.source = (tl_recon_source){.proj = r.proj, .flat = r.flat, .dark = r.dark, .theta_deg = r.deg, .n_theta = na};
+    return r;
+}
+
+static void raw_scan_free(raw_scan_case *r)
+{
+    tl_vol_unref(r->proj); tl_vol_unref(r->flat); tl_vol_unref(r->dark); free(r->deg);
 }
 
 START_TEST(test_reconstruct_units_and_stream)
 {
     tl_error e;
     size_t N = 64, na = 90, rows = 5;
-    tl_volume *proj, *flat, *dark;
-    double *deg;
-    raw_scan(N, na, rows, 20.0, 2.0, &proj, &flat, &dark, &deg);
-    tl_recon_source s = {.proj = proj, .flat = flat, .dark = dark, .theta_deg = deg, .n_theta = na};
+    raw_scan_case scan = raw_scan(N, na, rows, 20.0, 2.0);
+    tl_recon_source s = scan.source;
     tl_recon_opts o;
     tl_recon_defaults(&o);
     o.grid.center = (double)(N / 2) + 0.3;
@@ -417,7 +429,7 @@ START_TEST(test_reconstruct_units_and_stream)
         dmax = fmax(dmax, fabsf(((float *)w->data)[i] - ((float *)v->data)[3 * N * N + i]));
     ck_assert_msg(dmax <= 1e-3, "sub-range differs by %g", dmax); /* values ~20 /cm: 5e-5 relative */
     tl_vol_unref(w);
-    tl_vol_unref(v); tl_vol_unref(proj); tl_vol_unref(flat); tl_vol_unref(dark); free(deg);
+    tl_vol_unref(v); raw_scan_free(&scan);
 }
 END_TEST
 
@@ -427,10 +439,10 @@ START_TEST(test_reconstruct_with_phase_retrieval)
      * only its edge is smoothed */
     tl_error e;
     size_t N = 64, na = 90, rows = 6;
-    tl_volume *proj, *flat, *dark, *v = NULL;
-    double *deg, c;
-    raw_scan(N, na, rows, 20.0, 2.0, &proj, &flat, &dark, &deg);
-    tl_recon_source s = {.proj = proj, .flat = flat, .dark = dark, .theta_deg = deg, .n_theta = na};
+    tl_volume *v = NULL;
+    double c;
+    raw_scan_case scan = raw_scan(N, na, rows, 20.0, 2.0);
+    tl_recon_source s = scan.source;
     tl_recon_opts o;
     tl_recon_defaults(&o);
     o.grid.center = (double)(N / 2) + 0.3;
@@ -443,7 +455,7 @@ START_TEST(test_reconstruct_with_phase_retrieval)
     for (size_t y = 28; y < 36; y++)
         for (size_t x = 28; x < 36; x++) { m += tl_vol_get(v, 0, y, x); n++; }
     ck_assert_close(m / n, 20.0 * 1.2, 0.03); /* row 3 of raw_scan: µ x 1.2 */
-    tl_vol_unref(v); tl_vol_unref(proj); tl_vol_unref(flat); tl_vol_unref(dark); free(deg);
+    tl_vol_unref(v); raw_scan_free(&scan);
 }
 END_TEST
 
@@ -453,13 +465,13 @@ START_TEST(test_reconstruct_stripes_threads)
      * the same bytes for 1 and 2 threads, for every method */
     tl_error e;
     size_t N = 64, na = 90, rows = 5;
-    tl_volume *proj, *flat, *dark, *v1 = NULL, *v2 = NULL;
-    double *deg, c;
-    raw_scan(N, na, rows, 20.0, 2.0, &proj, &flat, &dark, &deg);
-    uint16_t *pd = proj->data;
+    tl_volume *v1 = NULL, *v2 = NULL;
+    double c;
+    raw_scan_case scan = raw_scan(N, na, rows, 20.0, 2.0);
+    uint16_t *pd = scan.proj->data;
     for (size_t a = 0; a < na; a++)
         for (size_t r = 0; r < rows; r++) pd[(a * rows + r) * N + 20] = (uint16_t)(pd[(a * rows + r) * N + 20] * 0.9);
-    tl_recon_source s = {.proj = proj, .flat = flat, .dark = dark, .theta_deg = deg, .n_theta = na};
+    tl_recon_source s = scan.source;
     const tl_stripe_method methods[] = {TL_STRIPE_SORT, TL_STRIPE_LARGE, TL_STRIPE_DEAD, TL_STRIPE_FW};
     for (int k = 0; k < 4; k++) {
         tl_recon_opts o;
@@ -473,7 +485,7 @@ START_TEST(test_reconstruct_stripes_threads)
         ck_assert_int_eq(memcmp(v1->data, v2->data, tl_vol_bytes(v1)), 0);
         tl_vol_unref(v1); tl_vol_unref(v2);
     }
-    tl_vol_unref(proj); tl_vol_unref(flat); tl_vol_unref(dark); free(deg);
+    raw_scan_free(&scan);
 }
 END_TEST
 
@@ -481,10 +493,10 @@ START_TEST(test_bad_inputs)
 {
     tl_error e;
     size_t N = 32, na = 20, rows = 2;
-    tl_volume *proj, *flat, *dark, *v = NULL;
-    double *deg, c;
-    raw_scan(N, na, rows, 10.0, 1.0, &proj, &flat, &dark, &deg);
-    tl_recon_source s = {.proj = proj, .flat = flat, .dark = dark, .theta_deg = deg, .n_theta = na};
+    tl_volume *v = NULL;
+    double c;
+    raw_scan_case scan = raw_scan(N, na, rows, 10.0, 1.0);
+    tl_recon_source s = scan.source;
     tl_recon_opts o;
     tl_recon_defaults(&o);
     o.grid.center = 16;
@@ -504,13 +516,13 @@ START_TEST(test_bad_inputs)
     ck_assert_msg(strstr(e.msg, "centre 40 is outside the detector") != NULL, "%s", e.msg);
     o.grid.center = 16;
 
-    ((uint16_t *)flat->data)[5] = 0; ((uint16_t *)flat->data)[5 + rows * N] = 0; ((uint16_t *)flat->data)[5 + 2 * rows * N] = 0;
+    ((uint16_t *)scan.flat->data)[5] = 0; ((uint16_t *)scan.flat->data)[5 + rows * N] = 0; ((uint16_t *)scan.flat->data)[5 + 2 * rows * N] = 0;
     ck_assert_int_eq(tl_reconstruct(&s, &o, &v, &c, &e), -1);
     ck_assert_msg(strstr(e.msg, "flat - dark") && strstr(e.msg, "row 1, column 6"), "%s", e.msg);
     ck_assert_ptr_null(v);
 
     /* Ctrl-C: the flag stops the reconstruction with an error, no volume */
-    ((uint16_t *)flat->data)[5] = ((uint16_t *)flat->data)[5 + rows * N] = ((uint16_t *)flat->data)[5 + 2 * rows * N] = 60100;
+    ((uint16_t *)scan.flat->data)[5] = ((uint16_t *)scan.flat->data)[5 + rows * N] = ((uint16_t *)scan.flat->data)[5 + 2 * rows * N] = 60100;
     tl_interrupt_flag = 1;
     ck_assert_int_eq(tl_reconstruct(&s, &o, &v, &c, &e), -1);
     ck_assert_msg(strstr(e.msg, "interrupted") != NULL, "%s", e.msg);
@@ -523,7 +535,7 @@ START_TEST(test_bad_inputs)
     ck_assert_msg(strstr(e.msg, "flats") != NULL, "%s", e.msg);
     tl_vol_unref(bad);
 
-    tl_vol_unref(proj); tl_vol_unref(flat); tl_vol_unref(dark); free(deg);
+    raw_scan_free(&scan);
 }
 END_TEST
 

@@ -154,35 +154,50 @@ void tl_dxchange_close(tl_dxchange *d)
 const tl_dxchange_info *tl_dxchange_get_info(const tl_dxchange *d) { return &d->info; }
 const double *tl_dxchange_theta_deg(const tl_dxchange *d) { return d->theta; }
 
-tl_volume *tl_dxchange_read_rows(tl_dxchange *d, tl_dx_which which, size_t r0, size_t r1, tl_error *err)
+/* Rows in dataset `which`: its frame count k, or an error naming the file. */
+static int rows_count(const tl_dxchange *d, tl_dx_which which, size_t r0, size_t r1, size_t *k, tl_error *err)
 {
     const tl_dxchange_info *in = &d->info;
-    size_t k = which == TL_DX_DATA ? in->n_angles : which == TL_DX_WHITE ? in->n_flat : in->n_dark;
-    if (k == 0) {
-        tl_err(err, "'%s' has no dataset '%s'", in->path, dataset_of[which]);
-        return NULL;
-    }
-    if (r0 >= r1 || r1 > in->n_rows) {
-        tl_err(err, "'%s': rows {%zu, %zu} are outside the detector's 1..%zu rows", in->path, r0 + 1, r1, in->n_rows);
-        return NULL;
-    }
-    tl_volume *v = tl_vol_new(TL_F32, k, r1 - r0, in->n_cols, err);
-    if (!v) return NULL;
-    if (in->pixel_um > 0) tl_vol_set_voxel(v, 1.0, in->pixel_um, in->pixel_um);
+    *k = which == TL_DX_DATA ? in->n_angles : which == TL_DX_WHITE ? in->n_flat : in->n_dark;
+    if (*k == 0) return tl_err(err, "'%s' has no dataset '%s'", in->path, dataset_of[which]);
+    if (r0 >= r1 || r1 > in->n_rows)
+        return tl_err(err, "'%s': rows {%zu, %zu} are outside the detector's 1..%zu rows", in->path, r0 + 1, r1, in->n_rows);
+    return 0;
+}
+
+static int read_hyperslab(tl_dxchange *d, tl_dx_which which, size_t r0, size_t r1, size_t k, float *dst, tl_error *err)
+{
+    const tl_dxchange_info *in = &d->info;
     hid_t ds = H5Dopen2(d->file, dataset_of[which], H5P_DEFAULT);
     hid_t fs = H5Dget_space(ds);
     hsize_t start[3] = {0, r0, 0}, count[3] = {k, r1 - r0, in->n_cols};
     H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
     hid_t ms = H5Screate_simple(3, count, NULL);
-    herr_t st = H5Dread(ds, H5T_NATIVE_FLOAT, ms, fs, H5P_DEFAULT, v->data);
+    herr_t st = H5Dread(ds, H5T_NATIVE_FLOAT, ms, fs, H5P_DEFAULT, dst);
     H5Sclose(ms);
     H5Sclose(fs);
     H5Dclose(ds);
-    if (st < 0) {
-        tl_vol_unref(v);
-        tl_err(err, "'%s': reading rows %zu..%zu of '%s' failed (truncated or corrupt file?)", in->path, r0 + 1, r1,
-               dataset_of[which]);
-        return NULL;
-    }
+    if (st < 0)
+        return tl_err(err, "'%s': reading rows %zu..%zu of '%s' failed (truncated or corrupt file?)", in->path, r0 + 1,
+                      r1, dataset_of[which]);
+    return 0;
+}
+
+int tl_dxchange_read_rows_into(tl_dxchange *d, tl_dx_which which, size_t r0, size_t r1, float *dst, tl_error *err)
+{
+    size_t k;
+    if (rows_count(d, which, r0, r1, &k, err)) return -1;
+    return read_hyperslab(d, which, r0, r1, k, dst, err);
+}
+
+tl_volume *tl_dxchange_read_rows(tl_dxchange *d, tl_dx_which which, size_t r0, size_t r1, tl_error *err)
+{
+    const tl_dxchange_info *in = &d->info;
+    size_t k;
+    if (rows_count(d, which, r0, r1, &k, err)) return NULL;
+    tl_volume *v = tl_vol_new(TL_F32, k, r1 - r0, in->n_cols, err);
+    if (!v) return NULL;
+    if (in->pixel_um > 0) tl_vol_set_voxel(v, 1.0, in->pixel_um, in->pixel_um);
+    if (read_hyperslab(d, which, r0, r1, k, v->data, err)) { tl_vol_unref(v); return NULL; }
     return v;
 }

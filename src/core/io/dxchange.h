@@ -34,6 +34,9 @@ typedef enum { TL_DX_DATA = 0, TL_DX_WHITE, TL_DX_DARK } tl_dx_which;
 /* Detector rows [r0, r1) of data/flats/darks as f32 (k, r1 - r0, n_cols),
  * k = n_angles, n_flat or n_dark; read by hyperslab, nothing else. */
 tl_volume *tl_dxchange_read_rows(tl_dxchange *d, tl_dx_which which, size_t r0, size_t r1, tl_error *err);
+/* The same into dst (room for k * (r1 - r0) * n_cols floats): a caller
+ * with its own buffer reads without a volume in between. */
+int tl_dxchange_read_rows_into(tl_dxchange *d, tl_dx_which which, size_t r0, size_t r1, float *dst, tl_error *err);
 
 /* The Lua-visible class ("dxchange"), whose methods are read and info. */
 extern const tl_class tl_class_dxchange;

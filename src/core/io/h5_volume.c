@@ -81,20 +81,6 @@ static int h5_elem(hid_t type, const char *path, const char *ds, tl_elem *e, tl_
                        "(u8 i8 u16 i16 u32 i32 f32 f64)", ds, path, what);
 }
 
-static void read_voxel_attr(hid_t d, tl_volume *v)
-{
-    if (H5Aexists(d, "voxel_um") <= 0) return;
-    hid_t a = H5Aopen(d, "voxel_um", H5P_DEFAULT);
-    if (a < 0) return;
-    hid_t s = H5Aget_space(a);
-    double vox[3];
-    if (H5Sget_simple_extent_npoints(s) == 3 && H5Aread(a, H5T_NATIVE_DOUBLE, vox) >= 0 &&
-        vox[0] > 0 && vox[1] > 0 && vox[2] > 0)
-        tl_vol_set_voxel(v, vox[0], vox[1], vox[2]);
-    H5Sclose(s);
-    H5Aclose(a);
-}
-
 static hid_t open_file(const char *path, tl_error *err)
 {
     tl_h5_quiet();
@@ -207,7 +193,7 @@ tl_volume *tl_h5_load(const char *path, const tl_io_load_opts *o, tl_error *err)
     v = tl_vol_new(tl_elem_dtype(e), hi[0] - lo[0], hi[1] - lo[1], hi[2] - lo[2], err);
     if (!v) { tl_err_prefix(err, "load: dataset '%s' in '%s': ", ds, path); goto done; }
     if (read_slab(d, rank, e, lo, hi, v, path, ds, err)) { tl_vol_unref(v); v = NULL; goto done; }
-    read_voxel_attr(d, v);
+    tl_h5_read_voxel(d, v);
     tl_vol_meta_set(v, "source", path, NULL);
     tl_vol_meta_set(v, "dataset", ds, NULL);
 done:
@@ -250,23 +236,10 @@ char *tl_h5_read_provenance(const char *path, tl_error *err)
         return NULL;
     }
     hid_t a = H5Aopen(f, "tomolith_provenance", H5P_DEFAULT);
-    hid_t t = a >= 0 ? H5Aget_type(a) : -1;
-    if (t >= 0 && H5Tget_class(t) == H5T_STRING) {
-        if (H5Tis_variable_str(t) > 0) {
-            char *vs = NULL;
-            hid_t mt = H5Tcopy(H5T_C_S1);
-            H5Tset_size(mt, H5T_VARIABLE);
-            if (H5Aread(a, mt, &vs) >= 0 && vs) { text = strdup(vs); H5free_memory(vs); }
-            H5Tclose(mt);
-        } else {
-            size_t n = H5Tget_size(t);
-            text = malloc(n + 1);
-            if (text && H5Aread(a, t, text) >= 0) text[n] = 0;
-            else { free(text); text = NULL; }
-        }
+    if (a >= 0) {
+        text = tl_h5_attr_read_string(a);
+        H5Aclose(a);
     }
-    if (t >= 0) H5Tclose(t);
-    if (a >= 0) H5Aclose(a);
     H5Fclose(f);
     if (!text) tl_err(err, "provenance: cannot read attribute 'tomolith_provenance' of '%s'", path);
     return text;

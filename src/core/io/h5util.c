@@ -3,6 +3,7 @@
 
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void tl_h5_quiet(void)
@@ -74,6 +75,30 @@ int tl_h5_attr_string(hid_t obj, const char *name, const char *value, tl_error *
     return st < 0 ? tl_err(err, "cannot write attribute '%s'", name) : 0;
 }
 
+char *tl_h5_attr_read_string(hid_t attr)
+{
+    hid_t t = H5Aget_type(attr);
+    if (t < 0) return NULL;
+    char *out = NULL;
+    if (H5Tget_class(t) == H5T_STRING) {
+        hid_t mt = H5Tcopy(H5T_C_S1);
+        H5Tset_cset(mt, H5Tget_cset(t));
+        if (H5Tis_variable_str(t) > 0) {
+            char *vs = NULL;
+            H5Tset_size(mt, H5T_VARIABLE);
+            if (H5Aread(attr, mt, &vs) >= 0 && vs) { out = strdup(vs); H5free_memory(vs); }
+        } else {
+            size_t sz = H5Tget_size(t);
+            H5Tset_size(mt, sz + 1);
+            out = calloc(1, sz + 1);
+            if (out && H5Aread(attr, mt, out) < 0) { free(out); out = NULL; }
+        }
+        H5Tclose(mt);
+    }
+    H5Tclose(t);
+    return out;
+}
+
 int tl_h5_attr_doubles(hid_t obj, const char *name, const double *v, size_t n, tl_error *err)
 {
     hsize_t dim = n;
@@ -84,4 +109,18 @@ int tl_h5_attr_doubles(hid_t obj, const char *name, const double *v, size_t n, t
     if (a >= 0) H5Aclose(a);
     H5Sclose(space);
     return st < 0 ? tl_err(err, "cannot write attribute '%s'", name) : 0;
+}
+
+void tl_h5_read_voxel(hid_t d, tl_volume *v)
+{
+    if (H5Aexists(d, "voxel_um") <= 0) return;
+    hid_t a = H5Aopen(d, "voxel_um", H5P_DEFAULT);
+    if (a < 0) return;
+    hid_t s = H5Aget_space(a);
+    double vox[3];
+    if (H5Sget_simple_extent_npoints(s) == 3 && H5Aread(a, H5T_NATIVE_DOUBLE, vox) >= 0 &&
+        vox[0] > 0 && vox[1] > 0 && vox[2] > 0)
+        tl_vol_set_voxel(v, vox[0], vox[1], vox[2]);
+    H5Sclose(s);
+    H5Aclose(a);
 }

@@ -18,7 +18,14 @@ int tl_h5_dtype_of(hid_t type, tl_dtype *dt, const char *file, const char *datas
 int tl_h5_exists(hid_t file, const char *path);
 /* Write a string attribute on an object. */
 int tl_h5_attr_string(hid_t obj, const char *name, const char *value, tl_error *err);
+/* The text of a string attribute (fixed or variable length, read in its
+ * own character set: HDF5 does not convert between them), malloc'ed;
+ * NULL if it is not a string or cannot be read. */
+char *tl_h5_attr_read_string(hid_t attr);
 /* Write a double array attribute. */
 int tl_h5_attr_doubles(hid_t obj, const char *name, const double *v, size_t n, tl_error *err);
+/* Set v's voxel size from the dataset's "voxel_um" attribute (3 doubles,
+ * z y x) when it has one with positive sizes; otherwise leave it. */
+void tl_h5_read_voxel(hid_t dataset, tl_volume *v);
 
 #endif

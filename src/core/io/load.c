@@ -21,8 +21,9 @@ tl_volume *tl_io_load(const char *path, const tl_io_load_opts *opts, tl_error *e
     struct stat st;
     if (stat(path, &st) != 0) return tl_err(err, "load: '%s': %s", path, strerror(errno)), NULL;
     tl_format fmt = tl_io_format(path, 0);
-    if (fmt == TL_FMT_TIFF_DIR && S_ISDIR(st.st_mode) && tl_io_format(path, 1) != TL_FMT_TIFF_DIR &&
-        tl_io_format(path, 1) != TL_FMT_TIFF && tl_io_format(path, 1) != TL_FMT_UNKNOWN)
+    /* a folder named like a file (scan.h5) is not a TIFF folder */
+    tl_format named = fmt == TL_FMT_TIFF_DIR && S_ISDIR(st.st_mode) ? tl_io_format(path, 1) : TL_FMT_UNKNOWN;
+    if (named != TL_FMT_TIFF_DIR && named != TL_FMT_TIFF && named != TL_FMT_UNKNOWN)
         return tl_err(err, "load: '%s' is a folder, not a file", path), NULL;
     tl_volume *v = NULL;
     switch (fmt) {
@@ -49,9 +50,10 @@ int tl_io_save(const tl_volume *v, const char *path, const tl_io_save_opts *opts
     if (!path || !path[0]) return tl_err(err, "save: argument 'path' is empty");
     if (o->compression < 0 || o->compression > 9)
         return tl_err(err, "save: argument 'compression' must be 0..9 (got %d)", o->compression);
-    if ((o->colormap || o->has_range) && tl_io_format(path, 1) != TL_FMT_PNG)
+    tl_format fmt = tl_io_format(path, 1);
+    if ((o->colormap || o->has_range) && fmt != TL_FMT_PNG)
         return tl_err(err, "save: colormap= and range= apply to .png maps only, not '%s'", path);
-    switch (tl_io_format(path, 1)) {
+    switch (fmt) {
     case TL_FMT_H5: return tl_h5_save(v, path, o, err);
     case TL_FMT_TIFF: return tl_tiff_save(v, path, o, err);
     case TL_FMT_TIFF_DIR: return tl_tiff_save_dir(v, path, o, err);

@@ -153,22 +153,31 @@ static void reader_close(png_reader *r)
     if (r->f) fclose(r->f);
 }
 
+/* Open path, check the signature and make the read structs; messages start
+ * with `verb` ("load", "provenance"). The caller arms r->ctx.jb (setjmp
+ * cannot be left by returning) before reading. */
+static int reader_open(png_reader *r, const char *path, const char *verb, tl_error *err)
+{
+    if (tl_io_check_file(path, err)) return -1;
+    unsigned char sig[8];
+    r->f = fopen(path, "rb");
+    if (!r->f) return tl_err(err, "%s: cannot open '%s': %s", verb, path, strerror(errno));
+    if (fread(sig, 1, 8, r->f) != 8 || png_sig_cmp(sig, 0, 8)) {
+        reader_close(r);
+        return tl_err(err, "%s: '%s' is not a PNG file (bad signature)", verb, path);
+    }
+    r->p = png_create_read_struct(PNG_LIBPNG_VER_STRING, &r->ctx, on_error, on_warning);
+    r->info = r->p ? png_create_info_struct(r->p) : NULL;
+    if (!r->p || !r->info) { reader_close(r); return tl_err(err, "%s: out of memory reading '%s'", verb, path); }
+    return 0;
+}
+
 tl_volume *tl_png_load(const char *path, const tl_io_load_opts *o, tl_error *err)
 {
-    if (tl_io_check_file(path, err)) return NULL;
     png_reader r = {0};
+    if (reader_open(&r, path, "load", err)) return NULL;
     tl_volume *volatile v = NULL;
     png_bytep *volatile rows = NULL;
-    unsigned char sig[8];
-    r.f = fopen(path, "rb");
-    if (!r.f) return tl_err(err, "load: cannot open '%s': %s", path, strerror(errno)), NULL;
-    if (fread(sig, 1, 8, r.f) != 8 || png_sig_cmp(sig, 0, 8)) {
-        fclose(r.f);
-        return tl_err(err, "load: '%s' is not a PNG file (bad signature)", path), NULL;
-    }
-    r.p = png_create_read_struct(PNG_LIBPNG_VER_STRING, &r.ctx, on_error, on_warning);
-    r.info = r.p ? png_create_info_struct(r.p) : NULL;
-    if (!r.p || !r.info) { reader_close(&r); return tl_err(err, "load: out of memory reading '%s'", path), NULL; }
     if (setjmp(r.ctx.jb)) {
         tl_err(err, "load: PNG '%s' is damaged or truncated: %s", path, r.ctx.msg);
         if (v) tl_vol_unref(v);
@@ -236,18 +245,8 @@ tl_volume *tl_png_load(const char *path, const tl_io_load_opts *o, tl_error *err
 
 char *tl_png_read_provenance(const char *path, tl_error *err)
 {
-    if (tl_io_check_file(path, err)) return NULL;
     png_reader r = {0};
-    unsigned char sig[8];
-    r.f = fopen(path, "rb");
-    if (!r.f) return tl_err(err, "provenance: cannot open '%s': %s", path, strerror(errno)), NULL;
-    if (fread(sig, 1, 8, r.f) != 8 || png_sig_cmp(sig, 0, 8)) {
-        fclose(r.f);
-        return tl_err(err, "provenance: '%s' is not a PNG file (bad signature)", path), NULL;
-    }
-    r.p = png_create_read_struct(PNG_LIBPNG_VER_STRING, &r.ctx, on_error, on_warning);
-    r.info = r.p ? png_create_info_struct(r.p) : NULL;
-    if (!r.p || !r.info) { reader_close(&r); return tl_err(err, "provenance: out of memory reading '%s'", path), NULL; }
+    if (reader_open(&r, path, "provenance", err)) return NULL;
     char *volatile out = NULL;
     if (setjmp(r.ctx.jb)) {
         tl_err(err, "provenance: PNG '%s' is damaged or truncated: %s", path, r.ctx.msg);

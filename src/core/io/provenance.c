@@ -1,7 +1,6 @@
 /* provenance.c — the process-wide provenance context and its JSON form. */
 #include "provenance.h"
 
-#include <hdf5.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +9,7 @@
 
 #include "../util/sha256.h"
 #include "atomic.h"
+#include "h5util.h"
 
 #ifndef TL_VERSION
 #define TL_VERSION "0.0.0"
@@ -171,19 +171,9 @@ int tl_prov_write_h5(int64_t loc_id, tl_error *err)
 {
     char *json = tl_prov_json(err);
     if (!json) return -1;
-    hid_t type = H5Tcopy(H5T_C_S1);
-    H5Tset_size(type, strlen(json) + 1);
-    H5Tset_cset(type, H5T_CSET_UTF8);
-    hid_t space = H5Screate(H5S_SCALAR);
-    hid_t loc = (hid_t)loc_id;
-    if (H5Aexists(loc, "tomolith_provenance") > 0) H5Adelete(loc, "tomolith_provenance");
-    hid_t attr = H5Acreate2(loc, "tomolith_provenance", type, space, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t st = attr < 0 ? -1 : H5Awrite(attr, type, json);
-    if (attr >= 0) H5Aclose(attr);
-    H5Sclose(space);
-    H5Tclose(type);
+    int rc = tl_h5_attr_string((hid_t)loc_id, "tomolith_provenance", json, err);
     free(json);
-    return st < 0 ? tl_err(err, "cannot write the provenance attribute") : 0;
+    return rc ? tl_err(err, "cannot write the provenance attribute") : 0;
 }
 
 int tl_prov_write_sidecar(const char *path, tl_error *err)

@@ -10,12 +10,13 @@
 
 static int write_record(hid_t g, const tl_record *r, const char *where, tl_error *err);
 
-static int write_numbers(hid_t g, const char *name, const double *v, size_t n, tl_error *err)
+/* A 1-D dataset of n elements of type t (an empty one has a null space). */
+static int write_1d(hid_t g, const char *name, hid_t t, const void *data, size_t n, tl_error *err)
 {
     hsize_t dim = n;
     hid_t sp = n ? H5Screate_simple(1, &dim, NULL) : H5Screate(H5S_NULL);
-    hid_t d = H5Dcreate2(g, name, H5T_NATIVE_DOUBLE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t st = d < 0 ? -1 : (n ? H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) : 0);
+    hid_t d = H5Dcreate2(g, name, t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t st = d < 0 ? -1 : (n ? H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) : 0);
     if (d >= 0) H5Dclose(d);
     H5Sclose(sp);
     return st < 0 ? tl_err(err, "cannot write dataset '%s'", name) : 0;
@@ -51,15 +52,9 @@ static int write_strings(hid_t g, const char *name, char *const *s, size_t n, tl
     hid_t t = H5Tcopy(H5T_C_S1);
     H5Tset_size(t, H5T_VARIABLE);
     H5Tset_cset(t, H5T_CSET_UTF8);
-    hsize_t dim = n;
-    hid_t sp = n ? H5Screate_simple(1, &dim, NULL) : H5Screate(H5S_NULL);
-    hid_t d = H5Dcreate2(g, name, t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t st = d < 0 ? -1 : (n ? H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, s) : 0);
-    if (d >= 0) H5Dclose(d);
-    H5Sclose(sp);
+    int rc = write_1d(g, name, t, s, n, err);
     H5Tclose(t);
-    if (st < 0) return tl_err(err, "cannot write dataset '%s'", name);
-    return 0;
+    return rc;
 }
 
 static int write_scalar_attr(hid_t g, const char *name, const tl_value *v, tl_error *err)
@@ -87,7 +82,7 @@ static int write_record(hid_t g, const tl_record *r, const char *where, tl_error
         int rc = 0;
         switch (v->type) {
         case TL_T_VOLUME: rc = write_volume(g, name, v->u.vol, err); break;
-        case TL_T_NUMBERS: rc = write_numbers(g, name, v->u.nums.v, v->u.nums.n, err); break;
+        case TL_T_NUMBERS: rc = write_1d(g, name, H5T_NATIVE_DOUBLE, v->u.nums.v, v->u.nums.n, err); break;
         case TL_T_STRINGS: rc = write_strings(g, name, v->u.strs.v, v->u.strs.n, err); break;
         case TL_T_NUMBER: case TL_T_INT: case TL_T_BOOL: rc = write_scalar_attr(g, name, v, err); break;
         case TL_T_STRING: case TL_T_CHOICE: rc = tl_h5_attr_string(g, name, v->u.str, err); break;
@@ -138,23 +133,9 @@ static herr_t read_attr(hid_t obj, const char *name, const H5A_info_t *info, voi
     hssize_t n = H5Sget_simple_extent_npoints(sp);
     H5T_class_t cls = H5Tget_class(t);
     if (cls == H5T_STRING && n == 1) {
-        size_t sz = H5Tget_size(t);
-        if (H5Tis_variable_str(t)) {
-            char *s = NULL;
-            hid_t mt = H5Tcopy(H5T_C_S1);
-            H5Tset_size(mt, H5T_VARIABLE);
-            H5Tset_cset(mt, H5Tget_cset(t));
-            if (H5Aread(a, mt, &s) >= 0 && s) { tl_rec_string(c->r, name, s); H5free_memory(s); }
-            H5Tclose(mt);
-        } else {
-            char *s = calloc(1, sz + 1);
-            hid_t mt = H5Tcopy(H5T_C_S1);
-            H5Tset_size(mt, sz + 1);
-            H5Tset_cset(mt, H5Tget_cset(t));
-            if (s && H5Aread(a, mt, s) >= 0) tl_rec_string(c->r, name, s);
-            free(s);
-            H5Tclose(mt);
-        }
+        char *s = tl_h5_attr_read_string(a);
+        if (s) tl_rec_string(c->r, name, s);
+        free(s);
     } else if (cls == H5T_INTEGER && n == 1) {
         long long x = 0;
         H5Aread(a, H5T_NATIVE_LLONG, &x);
@@ -226,13 +207,7 @@ static herr_t read_link(hid_t g, const char *name, const H5L_info_t *info, void 
                 tl_vol_unref(v);
                 c->rc = tl_err(c->err, "'%s': cannot read dataset '%s'", c->path, name);
             } else {
-                if (H5Aexists(d, "voxel_um") > 0) {
-                    hid_t a = H5Aopen(d, "voxel_um", H5P_DEFAULT);
-                    hid_t as = H5Aget_space(a);
-                    if (H5Sget_simple_extent_npoints(as) == 3) H5Aread(a, H5T_NATIVE_DOUBLE, v->voxel_um);
-                    H5Sclose(as);
-                    H5Aclose(a);
-                }
+                tl_h5_read_voxel(d, v);
                 tl_rec_volume(c->r, name, v);
             }
         }

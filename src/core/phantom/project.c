@@ -14,6 +14,29 @@
 
 #include "../tl_error.h"
 
+/* Clip the line o + t d (one axis) to the slab [lo, hi): narrows
+ * [tmin, tmax]; 0 if a line parallel to the slab misses it. */
+static int clip_slab(double o, double d, double lo, double hi, double *tmin, double *tmax)
+{
+    if (fabs(d) > 1e-15) {
+        double t1 = (lo - o) / d, t2 = (hi - o) / d;
+        *tmin = fmax(*tmin, fmin(t1, t2)); *tmax = fmin(*tmax, fmax(t1, t2));
+        return 1;
+    }
+    return !(o < lo || o >= hi);
+}
+
+/* The first grid plane of one axis crossed after tmin (*tnext) and the
+ * parametric step between planes; both stay infinite along a parallel line. */
+static void first_plane(double o, double d, double tmin, double lo, double v, double *tnext, double *step)
+{
+    if (!(fabs(d) > 1e-15)) return;
+    double e = (o + tmin * d - lo) / v;
+    long next = d > 0 ? (long)floor(e) + 1 : (long)ceil(e) - 1;
+    *tnext = (lo + (double)next * v - o) / d;
+    *step = v / fabs(d);
+}
+
 size_t tl_siddon_2d(size_t ny, size_t nx, double v, double theta, double s, size_t *idx, double *len)
 {
     double c = cos(theta), sn = sin(theta);
@@ -22,33 +45,11 @@ size_t tl_siddon_2d(size_t ny, size_t nx, double v, double theta, double s, size
     double xmin = (-(double)(nx / 2) - 0.5) * v, xmax = xmin + (double)nx * v;
     double ymin = (-(double)(ny / 2) - 0.5) * v, ymax = ymin + (double)ny * v;
     double tmin = -INFINITY, tmax = INFINITY;
-    /* slab clipping of the line against the grid's box */
-    if (fabs(dx) > 1e-15) {
-        double t1 = (xmin - ox) / dx, t2 = (xmax - ox) / dx;
-        tmin = fmax(tmin, fmin(t1, t2)); tmax = fmin(tmax, fmax(t1, t2));
-    } else if (ox < xmin || ox >= xmax) return 0;
-    if (fabs(dy) > 1e-15) {
-        double t1 = (ymin - oy) / dy, t2 = (ymax - oy) / dy;
-        tmin = fmax(tmin, fmin(t1, t2)); tmax = fmin(tmax, fmax(t1, t2));
-    } else if (oy < ymin || oy >= ymax) return 0;
+    if (!clip_slab(ox, dx, xmin, xmax, &tmin, &tmax) || !clip_slab(oy, dy, ymin, ymax, &tmin, &tmax)) return 0;
     if (!(tmax > tmin)) return 0;
-    /* next x and y grid planes after tmin, and the parametric step between planes */
     double tx = INFINITY, ty = INFINITY, stx = INFINITY, sty = INFINITY;
-    long ix_next = 0, iy_next = 0, six = 0, siy = 0;
-    if (fabs(dx) > 1e-15) {
-        double xe = (ox + tmin * dx - xmin) / v;
-        six = dx > 0 ? 1 : -1;
-        ix_next = dx > 0 ? (long)floor(xe) + 1 : (long)ceil(xe) - 1;
-        tx = (xmin + (double)ix_next * v - ox) / dx;
-        stx = v / fabs(dx);
-    }
-    if (fabs(dy) > 1e-15) {
-        double ye = (oy + tmin * dy - ymin) / v;
-        siy = dy > 0 ? 1 : -1;
-        iy_next = dy > 0 ? (long)floor(ye) + 1 : (long)ceil(ye) - 1;
-        ty = (ymin + (double)iy_next * v - oy) / dy;
-        sty = v / fabs(dy);
-    }
+    first_plane(ox, dx, tmin, xmin, v, &tx, &stx);
+    first_plane(oy, dy, tmin, ymin, v, &ty, &sty);
     size_t n = 0;
     double t = tmin;
     for (;;) {
@@ -63,8 +64,8 @@ size_t tl_siddon_2d(size_t ny, size_t nx, double v, double theta, double s, size
             t = tn;
         }
         if (tn >= tmax) break;
-        if (tx <= tn) { ix_next += six; tx += stx; (void)ix_next; }
-        if (ty <= tn) { iy_next += siy; ty += sty; (void)iy_next; }
+        if (tx <= tn) tx += stx;
+        if (ty <= tn) ty += sty;
     }
     return n;
 }

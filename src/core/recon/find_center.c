@@ -142,6 +142,21 @@ done:
     return rc;
 }
 
+int tl_find_opposite(const double *theta_deg, size_t n_angles, size_t *best, tl_error *err)
+{
+    if (n_angles < 2) return tl_err(err, "find_center: phase correlation needs at least 2 angles, got %zu", n_angles);
+    double t0 = theta_deg[0];
+    size_t b = 0;
+    for (size_t a = 1; a < n_angles; a++)
+        if (fabs(theta_deg[a] - t0 - 180) < fabs(theta_deg[b] - t0 - 180)) b = a;
+    double step = fabs(theta_deg[1] - t0);
+    if (fabs(theta_deg[b] - t0 - 180) > fmax(step, 1.0))
+        return tl_err(err, "find_center: no projection near %g° (180° after the first): phase correlation "
+                      "needs a pair 180° apart; use method 'vo'", t0 + 180);
+    *best = b;
+    return 0;
+}
+
 int tl_find_center_pc(const float *p0, const float *p180, size_t n, double *center, tl_error *err)
 {
     if (n < 8) return tl_err(err, "find_center: projections of %zu columns are too short", n);

@@ -106,6 +106,23 @@ static void place(const grid_setup *g, long k, int mirror, double cs, double sn,
     *u0 = bu; *v0 = bv; *ru = (int)r_u; *rv = (int)r_v;
 }
 
+/* Sample it (0..P) of one angle's line: its index *jj in the line and its
+ * footprint; 0 for the Nyquist sample k = -P/2, which is left out (as
+ * TomoPy). Index jj -> frequency k = jj or jj - P; it = P is the zero
+ * frequency again, mirrored (half of it each way, so its footprint is
+ * symmetric too). *wraps: the footprint crosses the grid's edge. */
+static int place_sample(const grid_setup *g, size_t it, double cs, double sn, size_t *jj, long *u0, long *v0,
+                        int *ru, int *rv, int *wraps)
+{
+    size_t P = g->P, j = it == P ? 0 : it;
+    if (j == P / 2) return 0;
+    long k = j < P / 2 ? (long)j : (long)j - (long)P;
+    place(g, k, k < 0 || it == P, cs, sn, u0, v0, ru, rv);
+    *jj = j;
+    *wraps = *u0 < 0 || *v0 < 0 || *u0 + g->W > (long)P || *v0 + g->W > (long)P;
+    return 1;
+}
+
 static int build_geometry(grid_setup *g, const double *theta, tl_error *err)
 {
     size_t P = g->P, na = g->n_angles, nt = (P + TILE - 1) / TILE;
@@ -114,20 +131,15 @@ static int build_geometry(grid_setup *g, const double *theta, tl_error *err)
     double *cs = malloc(sizeof(double) * 2 * na);
     if (!count || !cs) { free(count); free(cs); return tl_err(err, "gridrec: out of memory for the geometry"); }
     for (size_t a = 0; a < na; a++) { cs[2 * a] = cos(theta[a]); cs[2 * a + 1] = sin(theta[a]); }
-    /* pass 1: count per tile; frequency index jj -> k = jj or jj - P; the
-     * Nyquist sample k = -P/2 is left out (as TomoPy) */
-    size_t n_edge = 0;
+    /* pass 1: count per tile */
+    size_t n_edge = 0, jj;
+    long u0, v0;
+    int ru, rv, wraps;
     for (size_t a = 0; a < na; a++)
         for (size_t it = 0; it <= P; it++) {
-            /* it = P: the zero frequency again, mirrored (half of it each way,
-             * so its footprint is symmetric too) */
-            size_t jj = it == P ? 0 : it;
-            if (jj == P / 2) continue;
-            long k = jj < P / 2 ? (long)jj : (long)jj - (long)P, u0, v0;
-            int ru, rv;
-            place(g, k, k < 0 || it == P, cs[2 * a], cs[2 * a + 1], &u0, &v0, &ru, &rv);
-            if (u0 < 0 || v0 < 0 || u0 + W > (long)P || v0 + W > (long)P) { n_edge++; continue; }
-            count[(size_t)v0 / TILE * nt + (size_t)u0 / TILE + 1]++;
+            if (!place_sample(g, it, cs[2 * a], cs[2 * a + 1], &jj, &u0, &v0, &ru, &rv, &wraps)) continue;
+            if (wraps) n_edge++;
+            else count[(size_t)v0 / TILE * nt + (size_t)u0 / TILE + 1]++;
         }
     for (size_t t = 0; t < nt * nt; t++) count[t + 1] += count[t];
     g->n_fast = count[nt * nt];
@@ -138,13 +150,9 @@ static int build_geometry(grid_setup *g, const double *theta, tl_error *err)
     n_edge = 0;
     for (size_t a = 0; a < na; a++)
         for (size_t it = 0; it <= P; it++) {
-            size_t jj = it == P ? 0 : it;
-            if (jj == P / 2) continue;
-            long k = jj < P / 2 ? (long)jj : (long)jj - (long)P, u0, v0;
-            int ru, rv;
-            place(g, k, k < 0 || it == P, cs[2 * a], cs[2 * a + 1], &u0, &v0, &ru, &rv);
+            if (!place_sample(g, it, cs[2 * a], cs[2 * a + 1], &jj, &u0, &v0, &ru, &rv, &wraps)) continue;
             grid_entry e = {.sample = (uint32_t)(a * P + jj), .ru = (uint16_t)ru, .rv = (uint16_t)rv};
-            if (u0 < 0 || v0 < 0 || u0 + W > (long)P || v0 + W > (long)P) {
+            if (wraps) {
                 /* wrapped: keep the signed position in off via the modulo later */
                 e.off = (uint32_t)((((v0 % (long)P) + (long)P) % (long)P) * (long)P + (((u0 % (long)P) + (long)P) % (long)P));
                 g->edge[n_edge++] = e;

@@ -115,6 +115,10 @@ int tl_find_center_vo(const float *sino, size_t n_angles, size_t n_cols,
 /* p0: projection at θ0, p180: projection at θ0 + 180° (both n_cols). */
 int tl_find_center_pc(const float *p0, const float *p180, size_t n_cols, double *center,
                       tl_error *err);
+/* The projection nearest θ0 + 180° (θ0 = theta_deg[0]; the first of equals),
+ * for tl_find_center_pc; an error if none is within one angular step (at
+ * least 1°) of it. */
+int tl_find_opposite(const double *theta_deg, size_t n_angles, size_t *best, tl_error *err);
 
 /* ---- stripe removal (stripes.c, wavelet.c) ---- */
 /* All act in place on one sinogram (n_angles, n_cols). */

@@ -217,16 +217,8 @@ static int run_find_center(const tl_value *a, tl_record *out, tl_error *err)
     if (!pc) rc = tl_find_center_vo(sino, na, nc, smin, smax, &c, err);
     else {
         size_t best = na - 1;
-        if (theta) {
-            for (size_t i = 1; i < na; i++)
-                if (fabs(theta[i] - theta[0] - 180) < fabs(theta[best] - theta[0] - 180)) best = i;
-            double step = fabs(theta[1] - theta[0]);
-            if (fabs(theta[best] - theta[0] - 180) > fmax(step, 1.0)) {
-                free(sino);
-                return tl_err(err, "find_center: no projection near %g° (180° after the first); use method 'vo'", theta[0] + 180);
-            }
-        }
-        rc = tl_find_center_pc(sino, sino + best * nc, nc, &c, err);
+        rc = theta ? tl_find_opposite(theta, na, &best, err) : 0;
+        if (rc == 0) rc = tl_find_center_pc(sino, sino + best * nc, nc, &c, err);
     }
     free(sino);
     return rc ? -1 : tl_rec_number(out, "center", c);

@@ -7,16 +7,13 @@
  * the HDF5 file. Peak memory is a few blocks (input, output, one Gridrec
  * grid per thread), never the scan: see docs/reconstruction.md. */
 #include "reconstruct.h"
-#include "../util/bigbuf.h"
-
-/* Blocks of rows are the same size every time: reuse their buffers. */
-static inline void *tl_big_alloc_nz(size_t n) { return tl_big_alloc(n, 0); }
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../io/h5_writer.h"
+#include "../util/bigbuf.h" /* blocks are the same size every time: tl_big_alloc reuses their buffers */
 #include "../vol/vol_convert.h"
 
 void tl_recon_defaults(tl_recon_opts *o)
@@ -77,7 +74,7 @@ static int source_info_opt(const tl_recon_source *s, src_info *in, int need_thet
 static float *mem_rows(const tl_volume *v, size_t r0, size_t r1, tl_error *err)
 {
     size_t nb = r1 - r0, n = v->nx;
-    float *o = tl_big_alloc_nz(sizeof(float) * v->nz * nb * n);
+    float *o = tl_big_alloc(sizeof(float) * v->nz * nb * n, 0);
     if (!o) { tl_err(err, "reconstruct: out of memory reading rows %zu..%zu", r0 + 1, r1); return NULL; }
     for (size_t k = 0; k < v->nz; k++)
         for (size_t r = 0; r < nb; r++)
@@ -91,13 +88,12 @@ static float *read_rows(const tl_recon_source *s, tl_dx_which w, size_t r0, size
         const tl_volume *v = w == TL_DX_DATA ? s->proj : w == TL_DX_WHITE ? s->flat : s->dark;
         return mem_rows(v, r0, r1, err);
     }
-    tl_volume *v = tl_dxchange_read_rows(s->dx, w, r0, r1, err);
-    if (!v) return NULL;
-    /* take the data out of the volume: the block lives as a plain array */
-    float *o = tl_big_alloc_nz(tl_vol_bytes(v));
-    if (o) memcpy(o, v->data, tl_vol_bytes(v));
-    else tl_err(err, "reconstruct: out of memory reading rows %zu..%zu", r0 + 1, r1);
-    tl_vol_unref(v);
+    const tl_dxchange_info *in = tl_dxchange_get_info(s->dx);
+    size_t k = w == TL_DX_DATA ? in->n_angles : w == TL_DX_WHITE ? in->n_flat : in->n_dark;
+    /* straight into the block buffer (a plain array, reused between blocks) */
+    float *o = tl_big_alloc(sizeof(float) * (k ? k : 1) * (r1 - r0) * in->n_cols, 0);
+    if (!o) { tl_err(err, "reconstruct: out of memory reading rows %zu..%zu", r0 + 1, r1); return NULL; }
+    if (tl_dxchange_read_rows_into(s->dx, w, r0, r1, o, err)) { tl_big_free(o); return NULL; }
     return o;
 }
 
@@ -112,12 +108,12 @@ static float *normalized_rows(const tl_recon_source *s, const src_info *in, size
     if (!p) goto done;
     fr = read_rows(s, TL_DX_WHITE, r0, r1, err);
     if (!fr) goto done;
-    fa = tl_big_alloc_nz(sizeof(float) * npix);
+    fa = tl_big_alloc(sizeof(float) * npix, 0);
     if (!fa) { tl_err(err, "reconstruct: out of memory"); goto done; }
     if (tl_average_frames(fr, in->n_flat, npix, fa, err)) goto done;
     if (in->n_dark) {
         dr = read_rows(s, TL_DX_DARK, r0, r1, err);
-        da = tl_big_alloc_nz(sizeof(float) * npix);
+        da = tl_big_alloc(sizeof(float) * npix, 0);
         if (!dr || !da) { if (dr) tl_err(err, "reconstruct: out of memory"); goto done; }
         if (tl_average_frames(dr, in->n_dark, npix, da, err)) goto done;
     }
@@ -204,17 +200,9 @@ static int find_center_auto(const tl_recon_source *s, const src_info *in, const 
     if (o->center_method == TL_CENTER_VO) {
         rc = tl_find_center_vo(sino, in->n_angles, in->n_cols, -50, 50, center, err);
     } else {
-        size_t best = 0;
-        double t0 = in->theta_deg[0];
-        for (size_t a = 1; a < in->n_angles; a++)
-            if (fabs(in->theta_deg[a] - t0 - 180) < fabs(in->theta_deg[best] - t0 - 180)) best = a;
-        double step = fabs(in->theta_deg[1] - in->theta_deg[0]);
-        if (fabs(in->theta_deg[best] - t0 - 180) > fmax(step, 1.0)) {
-            tl_big_free(sino);
-            return tl_err(err, "find_center: no projection near %g° (180° after the first): phase correlation "
-                          "needs a pair 180° apart; use method 'vo'", t0 + 180);
-        }
-        rc = tl_find_center_pc(sino, sino + best * in->n_cols, in->n_cols, center, err);
+        size_t best;
+        rc = tl_find_opposite(in->theta_deg, in->n_angles, &best, err);
+        if (rc == 0) rc = tl_find_center_pc(sino, sino + best * in->n_cols, in->n_cols, center, err);
     }
     tl_big_free(sino);
     return rc;
@@ -232,7 +220,7 @@ static int stripes_block(float *pb, size_t na, size_t nb, size_t nm, size_t N, c
     if (!rcs || !errs) { free(rcs); free(errs); return tl_err(err, "reconstruct: out of memory"); }
     #pragma omp parallel for schedule(dynamic, 1)
     for (size_t r = 0; r < nb; r++) {
-        float *sino = tl_big_alloc_nz(sizeof(float) * na * N);
+        float *sino = tl_big_alloc(sizeof(float) * na * N, 0);
         if (!sino) { rcs[r] = tl_err(&errs[r], "reconstruct: out of memory for a sinogram"); continue; }
         for (size_t a = 0; a < na; a++) memcpy(sino + a * N, pb + (a * nm + r) * N, sizeof(float) * N);
         rcs[r] = tl_remove_stripes(sino, na, N, so, &errs[r]);
@@ -261,7 +249,7 @@ int tl_reconstruct(const tl_recon_source *s, const tl_recon_opts *o, tl_volume *
     if (!(pixel_um > 0))
         return tl_err(err, "reconstruct: the pixel size is unknown (the file does not say): give pixel_um");
     size_t N = in.n_cols, na = in.n_angles;
-    double *theta = tl_big_alloc_nz(sizeof(double) * na);
+    double *theta = tl_big_alloc(sizeof(double) * na, 0);
     if (!theta) return tl_err(err, "reconstruct: out of memory");
     for (size_t a = 0; a < na; a++) {
         if (!isfinite(in.theta_deg[a])) { tl_big_free(theta); return tl_err(err, "reconstruct: angle %zu is not finite", a + 1); }
