@@ -12,6 +12,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "../util/sort.h"
 
 void tl_ph_cell_defaults(tl_ph_cell_opts *o)
 {
@@ -138,12 +139,6 @@ static size_t void_count(const tl_ph_cell *c, int e, const float *F, double thr,
     return count;
 }
 
-static int cmp_float(const void *a, const void *b)
-{
-    float x = *(const float *)a, y = *(const float *)b;
-    return (x > y) - (x < y);
-}
-
 static int make_voids(tl_ph_cell *c, tl_error *err)
 {
     const tl_ph_cell_opts *o = &c->o;
@@ -166,7 +161,7 @@ static int make_voids(tl_ph_cell *c, tl_error *err)
         }
         size_t k = 0;
         for (size_t i = 0; i < m; i++) if (c->inside[i]) sorted[k++] = F[i];
-        qsort(sorted, k, sizeof *sorted, cmp_float);
+        qsort(sorted, k, sizeof *sorted, tl_cmp_float);
         size_t nc = (size_t)llround(o->contact_fraction * (double)k);
         double thr = nc == 0 ? -INFINITY : nc >= k ? INFINITY : 0.5 * ((double)sorted[nc - 1] + (double)sorted[nc]);
         double base = nc == 0 ? (double)sorted[0] : thr; /* heights grow from here */

@@ -19,6 +19,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "../util/sort.h"
 
 void tl_stripe_defaults(tl_stripe_opts *o)
 {
@@ -36,12 +37,6 @@ int tl_stripe_parse(const char *name, tl_stripe_method *m, tl_error *err)
     for (int i = 0; i < 5; i++)
         if (!strcmp(name, names[i])) { *m = (tl_stripe_method)i; return 0; }
     return tl_err(err, "stripes: method '%s' is unknown (one of: %s)", name, TL_STRIPE_NAMES);
-}
-
-static int cmp_float(const void *a, const void *b)
-{
-    float x = *(const float *)a, y = *(const float *)b;
-    return (x > y) - (x < y);
 }
 
 /* k-th smallest of a[0..n) (Hoare's selection; reorders a). */
@@ -139,7 +134,7 @@ static void detect_stripe(const float *fact, size_t n, double snr, unsigned char
     memset(mask, 0, n);
     if (!srt || n < 8) { free(srt); return; }
     memcpy(srt, fact, sizeof(float) * n);
-    qsort(srt, n, sizeof(float), cmp_float);
+    qsort(srt, n, sizeof(float), tl_cmp_float);
     /* descending order, straight-line fit to the middle half */
     size_t nd = n / 4, lo = nd, hi = n - nd - 1; /* fit on x in [lo, hi) */
     double sx = 0, sy = 0, sxx = 0, sxy = 0, m = (double)(hi - lo);

@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include "../util/sort.h"
 
 void tl_gather_columns_f32(const tl_volume *vol, size_t y, size_t ncol, int fwd, float *buf)
 {
@@ -80,15 +81,9 @@ int tl_for_each_column(const tl_volume *vol, const tl_volume *li, const tl_volum
     return oom ? -1 : 0;
 }
 
-static int cmp_float(const void *a, const void *b)
-{
-    float x = *(const float *)a, y = *(const float *)b;
-    return (x > y) - (x < y);
-}
-
 double tl_median_float(float *x, size_t n)
 {
     if (n == 0) return NAN;
-    qsort(x, n, sizeof *x, cmp_float);
+    qsort(x, n, sizeof *x, tl_cmp_float);
     return n % 2 ? x[n / 2] : 0.5 * ((double)x[n / 2 - 1] + x[n / 2]);
 }
