@@ -101,6 +101,16 @@ T.case("li_thickness: partial volume at the collector, the partner and a void", 
   -- the partner level is found from the data when not given
   local r2 = tl.li_thickness(v, li, voids, { electrode = "top", li_level = 2, steel_level = 40, void_level = 0 })
   T.near(r2.levels.partner_level, 6, 1e-6)
+  -- a contact map (a classifier's) overrides the void mask: column 2 in contact holds no void,
+  -- its Li runs to the end of the run, the last voxel unmixed against the partner
+  local contact = tl.full(1, 1, 2, 0, { dtype = "u8" })
+  contact:set(1, 1, 2, 1)
+  local rc = tl.li_thickness(v, li, voids, { electrode = "top", li_level = 2, steel_level = 40, void_level = 0,
+    partner_level = 6, contact = contact })
+  T.near(rc.thickness_um:get(1, 1, 1) / dz, 0.3 + 3 + 0.6, 1e-5)
+  T.near(rc.thickness_um:get(1, 1, 2) / dz, 0.3 + 2 + 1 + 1, 1e-5)
+  T.raises(function() tl.li_thickness(v, li, voids, { li_level = 2, steel_level = 40, contact = tl.full(1, 2, 2, 0, { dtype = "u8" }) }) end,
+    "contact must be a u8 (y, x) map of the band's")
   T.raises(function() tl.li_thickness(v, li, voids, { li_level = 2, steel_level = 1 }) end, "steel_level")
   T.raises(function() tl.li_thickness(v, li:crop { z = { 1, 4 } }, nil, { li_level = 2, steel_level = 40 }) end, "shape")
   T.raises(function() tl.li_thickness(v, tl.full(8, 1, 2, 0, { dtype = "u8" }), nil, { li_level = 2, steel_level = 40 }) end, "empty")
@@ -164,6 +174,56 @@ T.case("interfacial_voids: stripped to the steel, thin Li on the steel, interpha
   local r2 = tl.interfacial_voids(v, li, { electrode = "top", void_max = 1, sse_min = 8 })
   T.eq(r2.height_vox:get(1, 1, 3), 0)
   T.eq(r2.height_vox:get(1, 1, 1), 5)
+end)
+
+-- a deep void with one noisy voxel inside (above void_max): the window from
+-- it is still darker than the Li/void midpoint, so the run goes on
+T.case("interfacial_voids: a noisy voxel inside a deep void does not end it", function()
+  local col = { 40, 2, 2, 2, 2, 0, 0, 0, 1.2, 0, 0, 0, 10, 10, 10, 10 }
+  local v = tl.full(16, 1, 1, 0)
+  local li = tl.full(16, 1, 1, 0, { dtype = "u8" })
+  for z = 1, 16 do v:set(z, 1, 1, col[z]) end
+  for z = 2, 12 do li:set(z, 1, 1, 1) end
+  local r = tl.interfacial_voids(v, li, { electrode = "top", void_max = 1, sse_min = 8, li_level = 2, void_level = 0 })
+  T.eq(r.height_vox:get(1, 1, 1), 7)
+  -- without levels (no midpoint known) the paper's rule alone: the run ends at the noisy voxel
+  local r2 = tl.interfacial_voids(v, li, { electrode = "top", void_max = 1, sse_min = 8 })
+  T.eq(r2.height_vox:get(1, 1, 1), 3)
+end)
+
+-- edge_profiles on hand-made columns: Li ends at different heights; every
+-- channel holds the same place relative to each column's last Li voxel
+T.case("edge_profiles: columns aligned at the end of their Li run, scaled, both electrodes", function()
+  local nz = 12
+  local v = tl.full(nz, 1, 3, 0)
+  local li = tl.full(nz, 1, 3, 0, { dtype = "u8" })
+  local ends = { 6, 9, 0 }                    -- last Li voxel (z, 1-based); column 3 has no Li
+  for x = 1, 3 do
+    for z = 1, nz do v:set(z, 1, x, 100 * x + z) end
+    for z = 2, ends[x] do li:set(z, 1, x, 1) end
+  end
+  local p = tl.edge_profiles(v, li, { electrode = "top", before = 2, after = 4, fill = -1 })
+  local k, ny, nx = p:shape()
+  T.eq(k, 7); T.eq(ny, 1); T.eq(nx, 3)
+  for j = 1, 7 do
+    T.eq(p:get(j, 1, 1), 100 + math.min(6 - 3 + j, nz))
+    T.eq(p:get(j, 1, 2), 200 + math.min(9 - 3 + j, nz), "past the column's end the last voxel repeats")
+    T.eq(p:get(j, 1, 3), -1, "no Li: fill")
+  end
+  -- scaled: void level 100 -> 0, Li level 110 -> 1
+  local q = tl.edge_profiles(v, li, { electrode = "top", before = 2, after = 0, li_level = 110, void_level = 100 })
+  T.near(q:get(3, 1, 1), 0.6, 1e-6)
+  -- the bottom electrode walks -z: its "last" Li voxel is the lowest one
+  local lb = tl.full(nz, 1, 3, 0, { dtype = "u8" })
+  for z = 5, 11 do lb:set(z, 1, 1, 1) end
+  local b = tl.edge_profiles(v, lb, { electrode = "bottom", before = 1, after = 2 })
+  T.eq(b:get(1, 1, 1), 106); T.eq(b:get(2, 1, 1), 105); T.eq(b:get(3, 1, 1), 104); T.eq(b:get(4, 1, 1), 103)
+  T.raises(function() tl.edge_profiles(v, li:crop { z = { 1, 6 } }) end, "shape")
+  T.raises(function() tl.edge_profiles(v, li, { li_level = 2 }) end, "li_level (2) and void_level (nan) go together")
+  T.raises(function() tl.edge_profiles(v:slice("z", 1), li) end, "3D")
+  local bad = v:copy()
+  bad:set(3, 1, 1, 0 / 0)
+  T.raises(function() tl.edge_profiles(bad, li) end, "NaN")
 end)
 
 T.case("gaussian with a mask averages inside it only", function()

@@ -75,6 +75,7 @@ static double column_li(const float *v, int n, int s, int e, int v0, double L, d
 
 typedef struct {
     double L, S, V, P;
+    const uint8_t *contact; /* optional (y, x) map: 1 = in contact, the void mask is not used there */
     float *after; /* pass 1: the voxel after each void-free run, NaN elsewhere */
     float *th;    /* pass 2: Li content in voxels, -1 without Li */
 } li_ctx;
@@ -84,6 +85,7 @@ static void after_run(void *ctx, size_t col, const float *v, const uint8_t *li, 
     li_ctx *c = ctx;
     int s, e, v0, v1;
     c->after[col] = NAN;
+    if (c->contact && c->contact[col]) vd = NULL;
     if (tl_column_runs(li, vd, n, &s, &e, &v0, &v1) && v0 < 0 && e + 1 < n) c->after[col] = v[e + 1];
 }
 
@@ -91,6 +93,7 @@ static void li_content(void *ctx, size_t col, const float *v, const uint8_t *li,
 {
     li_ctx *c = ctx;
     int s, e, v0, v1;
+    if (c->contact && c->contact[col]) vd = NULL;
     c->th[col] = tl_column_runs(li, vd, n, &s, &e, &v0, &v1) ? (float)column_li(v, n, s, e, v0, c->L, c->S, c->V, c->P)
                                                              : -1.0f;
 }
@@ -110,7 +113,16 @@ int tl_li_thickness(const tl_volume *vol, const tl_volume *li, const tl_volume *
     char sh[64];
     if (nz < 2) return tl_err(err, "li_thickness: volume must be 3D (columns along z), got a 2D map of shape %s", tl_vol_shape_str(vol, sh, sizeof sh));
     if (nz > INT32_MAX) return tl_err(err, "li_thickness: nz %zu too large", nz);
-    li_ctx c = {o->li_level, o->steel_level, o->void_level, o->partner_level, NULL, NULL};
+    if (o->contact) {
+        if (o->contact->dtype != TL_U8 || o->contact->nz != 1 || o->contact->ny != li->ny || o->contact->nx != li->nx) {
+            char cs[64], ls[64];
+            return tl_err(err, "li_thickness: contact must be a u8 (y, x) map of the band's %s, got %s %s",
+                          tl_vol_shape_str(li, ls, sizeof ls), tl_dtype_name(o->contact->dtype),
+                          tl_vol_shape_str(o->contact, cs, sizeof cs));
+        }
+    }
+    li_ctx c = {o->li_level, o->steel_level, o->void_level, o->partner_level,
+                o->contact ? (const uint8_t *)o->contact->data : NULL, NULL, NULL};
     if (!isfinite(c.L) || !isfinite(c.S) || !(c.S > c.L))
         return tl_err(err, "li_thickness: steel_level (%g) must be above li_level (%g)", c.S, c.L);
     /* V NaN: the Li/void boundary is counted, not unmixed */

@@ -84,6 +84,8 @@ typedef struct {
     double li_level, steel_level; /* class levels (propose_thresholds) */
     double void_level;            /* needed when the void mask has voxels */
     double partner_level;         /* what the Li meets past its run; NaN: median of the voxel after each void-free run */
+    const tl_volume *contact;     /* optional u8 (y, x) map: columns in contact hold no interfacial void (their
+                                   * void-mask voxels are ignored: a classifier's contact overrides the walk) */
 } tl_li_thickness_opts;
 typedef struct {
     tl_volume *thickness_um; /* f32 map: Li thickness by partial volume at both ends, -1 without Li */
@@ -95,6 +97,17 @@ typedef struct {
 int tl_li_thickness(const tl_volume *vol, const tl_volume *li, const tl_volume *voids, const tl_li_thickness_opts *o,
                     tl_li_thickness_result *r, tl_error *err);
 void tl_li_thickness_result_free(tl_li_thickness_result *r);
+/* ---- aligned profiles at the Li edge (edge_profiles.c) ---- */
+typedef struct {
+    tl_electrode electrode;
+    int before, after;           /* voxels kept inside the Li and past its last voxel */
+    double li_level, void_level; /* both given: scale void -> 0, Li -> 1; both NaN: values as they are */
+    double fill;                 /* every channel of a column without Li */
+} tl_edge_profile_opts;
+/* (before + after + 1, ny, nx) f32: channel j = the voxel j - before steps
+ * past each column's last Li voxel (walk order from the collector). */
+tl_volume *tl_edge_profiles(const tl_volume *vol, const tl_volume *li, const tl_edge_profile_opts *o, tl_error *err);
+
 /* ---- interphase thickness (interphase.c) ---- */
 typedef struct {
     tl_electrode electrode;

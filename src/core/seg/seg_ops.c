@@ -183,7 +183,8 @@ static const tl_ret interfacial_voids_rets[] = {
 static int run_li_thickness(const tl_value *a, tl_record *out, tl_error *err)
 {
     const tl_volume *v = a[0].u.vol;
-    tl_li_thickness_opts o = {electrode_arg(&a[3]), opt_num(&a[4]), opt_num(&a[5]), opt_num(&a[6]), opt_num(&a[7])};
+    tl_li_thickness_opts o = {electrode_arg(&a[3]), opt_num(&a[4]), opt_num(&a[5]), opt_num(&a[6]), opt_num(&a[7]),
+                              a[8].set ? a[8].u.vol : NULL};
     int proposed = 0;
     if (isnan(o.li_level) || isnan(o.steel_level) || (a[2].set && !a[6].set)) {
         tl_threshold_proposal p;
@@ -226,6 +227,9 @@ static const tl_arg li_thickness_args[] = {
     {.name = "partner_level", .type = TL_T_NUMBER, .flags = TL_OPTIONAL, .unit = "1/cm",
      .doc = "intensity of what the Li meets at the electrolyte side (interphase or electrolyte); default: median of "
             "the voxel right after each void-free Li run"},
+    {.name = "contact", .type = TL_T_VOLUME, .flags = TL_OPTIONAL | TL_VOL_2D, .dtypes = VOL_U8,
+     .doc = "u8 (y, x) contact map (e.g. the contact classifier's): columns in contact hold no interfacial void, so "
+            "their void-mask voxels are ignored and the Li ends at its partner"},
     {0},
 };
 static const tl_ret li_thickness_rets[] = {
@@ -233,6 +237,38 @@ static const tl_ret li_thickness_rets[] = {
     {.name = "li_volume_um3", .type = TL_T_NUMBER, .unit = "µm³", .doc = "lithium volume (sum of the map times the pixel area)"},
     {.name = "li_columns", .type = TL_T_INT, .doc = "columns holding lithium"},
     {.name = "levels", .type = TL_T_RECORD, .doc = "{li_level, steel_level, void_level, partner_level, proposed}: the levels used"},
+    {0},
+};
+
+/* ---- edge_profiles ---- */
+static int run_edge_profiles(const tl_value *a, tl_record *out, tl_error *err)
+{
+    tl_edge_profile_opts o = {electrode_arg(&a[2]), (int)a[3].u.i, (int)a[4].u.i, opt_num(&a[5]), opt_num(&a[6]), a[7].u.num};
+    tl_volume *p = tl_edge_profiles(a[0].u.vol, a[1].u.vol, &o, err);
+    if (!p) return -1;
+    tl_rec_volume(out, "profiles", p);
+    return 0;
+}
+
+static const tl_arg edge_profiles_args[] = {
+    {.name = "volume", .type = TL_T_VOLUME, .flags = TL_POSITIONAL | TL_REQUIRED | TL_VOL_3D, .dtypes = VOL_F32,
+     .unit = "1/cm", .doc = "the crop given to threshold_columns (or the same crop unsmoothed)"},
+    {.name = "li", .type = TL_T_VOLUME, .flags = TL_POSITIONAL | TL_REQUIRED, .dtypes = VOL_U8,
+     .doc = "lithium mask from threshold_columns"},
+    {.name = "electrode", .type = TL_T_CHOICE, .def_str = "top", .choices = "top bottom", .doc = "side of the collector"},
+    {.name = "before", .type = TL_T_INT, .def = 8, .min = 0, .max = 1000, .unit = "voxels",
+     .doc = "voxels kept inside the electrode, before the last Li voxel"},
+    {.name = "after", .type = TL_T_INT, .def = 3, .min = 0, .max = 1000, .unit = "voxels",
+     .doc = "voxels kept past the last Li voxel (interphase, electrolyte)"},
+    {.name = "li_level", .type = TL_T_NUMBER, .flags = TL_OPTIONAL, .unit = "1/cm",
+     .doc = "with void_level: values are scaled so that the void level is 0 and the Li level 1"},
+    {.name = "void_level", .type = TL_T_NUMBER, .flags = TL_OPTIONAL, .unit = "1/cm", .doc = "see li_level"},
+    {.name = "fill", .type = TL_T_NUMBER, .def = 0, .doc = "every channel of a column without Li"},
+    {0},
+};
+static const tl_ret edge_profiles_rets[] = {
+    {.name = "profiles", .type = TL_T_VOLUME,
+     .doc = "f32 (before + after + 1, ny, nx): channel j holds the voxel j - before steps past each column's last Li voxel"},
     {0},
 };
 
@@ -630,6 +666,16 @@ const tl_op tl_ops_seg[] = {
             "(Li stripped to the steel), and the window never reaches past that end. One void per column at most.",
      .args = interfacial_voids_args, .rets = interfacial_voids_rets,
      .example = "v = tl.interfacial_voids(band, r.li, {void_max = 0.6, sse_min = 2.8})", .run = run_interfacial_voids},
+    {.name = "edge_profiles", .group = "seg", .summary = "Each column's voxels around the end of its Li run, aligned, as a stack of maps",
+     .doc = "For every (y, x) column with lithium, channel j of the result is the voxel j - before steps past the column's "
+            "last Li voxel, walking from the collector (channel `before` is that last Li voxel). Whatever the interface "
+            "height of each column, a channel holds the same place relative to it, so a network working on (y, x) maps "
+            "sees the interface's z profile as channels and its in-plane neighbours as pixels (contact_classify). Steps "
+            "outside the column repeat its end voxel; columns without Li take `fill`. With li_level and void_level the "
+            "values are scaled to void 0, Li 1.",
+     .args = edge_profiles_args, .rets = edge_profiles_rets,
+     .example = "p = tl.edge_profiles(band, li.li, {electrode = \"top\", li_level = th.li_level, void_level = th.void_level})",
+     .run = run_edge_profiles},
     {.name = "li_thickness", .group = "seg", .summary = "Sub-voxel lithium thickness per column, by partial volume at both ends",
      .doc = "Refines the Li thickness of threshold_columns: the run's interior counts whole voxels, each end is measured "
             "by linear partial volume between the two materials that meet there — steel and Li at the collector; at the "

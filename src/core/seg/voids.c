@@ -70,6 +70,7 @@ int tl_interfacial_voids(const tl_volume *vol, const tl_volume *li, const tl_voi
     const int max_gap = o->max_gap;
     const int subvox = isfinite(o->li_level) && isfinite(o->void_level) && o->li_level > o->void_level;
     const double li_level = o->li_level, void_level = o->void_level;
+    const float void_mid_w = subvox ? (float)(0.5 * (li_level + void_level) * (double)o->window) : 0;
     const float solid_max = isfinite(li_level) && li_level > o->void_max ? (float)(2 * li_level - o->void_max) : INFINITY;
     double subsum = 0;
     const double dz = vol->voxel_um[0];
@@ -126,6 +127,10 @@ int tl_interfacial_voids(const tl_volume *vol, const tl_volume *li, const tl_voi
                             wn = (size_t)(li_end[x] - (int32_t)k + 1);
                         float s = 0;
                         for (size_t j = 0; j < wn; j++) s += data[(tl_walk_z(k + j, nz, fwd) * ny + y) * nx + x];
+                        /* a noisy voxel inside a deep void, not its end: the
+                         * window from here is still darker than the Li/void
+                         * midpoint, so the run goes on through it */
+                        if (void_mid_w > 0 && wn == w && s < void_mid_w) { runlen[x]++; continue; }
                         /* Li-like window, and (max_gap) lithium right behind the run:
                          * a pore a few voxels into the electrolyte also sees Li in its
                          * window, but electrolyte first */
