@@ -918,7 +918,7 @@ START_TEST(test_registry_ops)
     ck_assert_ptr_nonnull(infer);
     ck_assert_ptr_eq(infer, &net->cls->methods[0]);
     tl_volume *v = smooth_volume(2, 9, 11, 1);
-    tl_value ia[5] = {{.type = TL_T_OBJECT, .set = 1, .u.obj = net}, {.type = TL_T_VOLUME, .set = 1, .u.vol = v}};
+    tl_value ia[6] = {{.type = TL_T_OBJECT, .set = 1, .u.obj = net}, {.type = TL_T_VOLUME, .set = 1, .u.vol = v}};
     tl_record *o = tl_record_new();
     ck_assert_msg(tl_op_call(infer, ia, o, &e) == 0, "%s", e.msg);
     const tl_volume *lab = tl_record_get(o, "labels")->u.vol;
@@ -926,7 +926,7 @@ START_TEST(test_registry_ops)
     ck_assert_uint_eq(tl_record_get(o, "confidence")->u.vol->ny, 9);
     tl_record_free(o);
     /* too large an overlap for the tile is an error naming both */
-    tl_value ib[5] = {{.type = TL_T_OBJECT, .set = 1, .u.obj = net}, {.type = TL_T_VOLUME, .set = 1, .u.vol = v},
+    tl_value ib[6] = {{.type = TL_T_OBJECT, .set = 1, .u.obj = net}, {.type = TL_T_VOLUME, .set = 1, .u.vol = v},
                       {.type = TL_T_CHOICE, .set = 1, .u.str = "z"}, {.type = TL_T_INT, .set = 1, .u.i = 32},
                       {.type = TL_T_INT, .set = 1, .u.i = 16}};
     o = tl_record_new();

@@ -93,4 +93,36 @@ T.case("default model segments a synthetic cell", function()
   end
 end)
 
+T.case("channels: the planes of a volume are the input channels of one image, as in PyTorch", function()
+  -- the parity file's 3-channel network and its PyTorch logits on a random (3, H, W) input
+  local net = tl.cnn.load(GOLDEN, { group = "resnet_unet" })
+  local x = tl.load(GOLDEN, { dataset = "/resnet_unet/golden_input" })
+  local logits = tl.load(GOLDEN, { dataset = "/resnet_unet/golden_logits" })
+  local nc, ny, nx = logits:shape()
+  local r = net:infer(x, { channels = true, tile = 512 })
+  local lz, ly, lx = r.labels:shape()
+  T.eq(lz, 1); T.eq(ly, ny); T.eq(lx, nx)
+  local worst, wrong = 0, 0
+  for y = 1, ny do for x_ = 1, nx do
+    local best, bi, sum = -math.huge, 0, 0
+    for c = 1, nc do
+      local l = logits:get(c, y, x_)
+      if l > best then best, bi = l, c - 1 end
+    end
+    for c = 1, nc do sum = sum + math.exp(logits:get(c, y, x_) - best) end
+    if r.labels:get(1, y, x_) ~= bi then wrong = wrong + 1 end
+    worst = math.max(worst, math.abs(r.confidence:get(1, y, x_) - 1 / sum))
+  end end
+  T.eq(wrong, 0)
+  T.ok(worst < 1e-5, string.format("confidence differs from PyTorch's softmax by %.3g", worst))
+  -- the same three planes equal one grey slice replicated into the channels
+  local grey = x:crop { z = { 2, 2 } }
+  local a = net:infer(tl.stack { grey, grey, grey }, { channels = true, tile = 64, overlap = 16 })
+  local b = net:infer(grey, { tile = 64, overlap = 16 })
+  T.ok(same(a.labels, b.labels))
+  T.ok(same(a.confidence, b.confidence))
+  T.raises(function() net:infer(tl.stack { grey, grey }, { channels = true }) end,
+    "with channels the volume's 2 planes must match the network's 3 input channels")
+end)
+
 T.done()

@@ -128,6 +128,10 @@ int tl_cnn_forward(const tl_cnn *net, const float *input, int h, int w, float **
 /* Segment every slice of vol along axis (0 = z, 1 = y, 2 = x), tile by tile.
  * tile: tile edge in pixels (rounded up to a multiple of net->divisor);
  * overlap: context in pixels discarded at each interior tile edge. */
+/* axis 0, 1, 2: every slice perpendicular to z, y or x is one grey image
+ * (replicated into every input channel); TL_CNN_CHANNELS: the volume's nz
+ * planes are the in_channels of one (y, x) image, and the outputs are maps. */
+#define TL_CNN_CHANNELS 3
 int tl_cnn_infer(const tl_cnn *net, const tl_volume *vol, int axis, int tile, int overlap,
                  tl_volume **labels, tl_volume **confidence, tl_error *err);
 

@@ -295,6 +295,7 @@ typedef struct infer_ctx {
     tl_volume *lab, *conf;
     const axis_plan *pr, *pc;
     size_t rows, cols, ss, rs, cs;
+    size_t chs; /* stride between input channels (planes); 0: one grey plane for every channel */
     int cin, eh, ew, cached;
     double imin, iscale;
     long ntasks, per_slice;
@@ -329,10 +330,13 @@ static void infer_worker(infer_ctx *cx)
             for (int x = 0; x < cx->ew; x++) {
                 size_t c = (size_t)(c0 + x) < cx->cols ? (size_t)(c0 + x) : cx->cols - 1;
                 double v;
-                tl_load_f64(cx->vol->data, cx->vol->dtype, s * cx->ss + r * cx->rs + c * cx->cs, 1, &v);
-                v = (v - cx->imin) * cx->iscale;
-                for (int ch = 0; ch < cx->cin; ch++)
-                    in[((size_t)ch * cx->eh + y) * cx->ew + x] = (float)((v - cx->net->in_mean[ch]) / cx->net->in_std[ch]);
+                size_t at = s * cx->ss + r * cx->rs + c * cx->cs;
+                tl_load_f64(cx->vol->data, cx->vol->dtype, at, 1, &v);
+                for (int ch = 0; ch < cx->cin; ch++) {
+                    if (cx->chs && ch > 0) tl_load_f64(cx->vol->data, cx->vol->dtype, at + (size_t)ch * cx->chs, 1, &v);
+                    double x01 = (v - cx->imin) * cx->iscale;
+                    in[((size_t)ch * cx->eh + y) * cx->ew + x] = (float)((x01 - cx->net->in_mean[ch]) / cx->net->in_std[ch]);
+                }
             }
         }
         float *out = NULL;
@@ -377,11 +381,16 @@ int tl_cnn_infer(const tl_cnn *net, const tl_volume *vol, int axis, int tile, in
                  tl_volume **confidence, tl_error *err)
 {
     *labels = *confidence = NULL;
-    if (axis < 0 || axis > 2) return tl_err(err, "cnn.infer: axis must be z, y or x");
+    if (axis < 0 || axis > TL_CNN_CHANNELS) return tl_err(err, "cnn.infer: axis must be z, y or x");
     if (net->n_classes > 255) return tl_err(err, "cnn.infer: %d classes do not fit u8 labels", net->n_classes);
     const size_t nz = vol->nz, ny = vol->ny, nx = vol->nx;
-    size_t nslices, rows, cols, ss, rs, cs;
-    if (axis == 0) { nslices = nz; rows = ny; cols = nx; ss = ny * nx; rs = nx; cs = 1; }
+    size_t nslices, rows, cols, ss, rs, cs, chs = 0;
+    if (axis == TL_CNN_CHANNELS) {
+        if (nz != (size_t)net->in_channels)
+            return tl_err(err, "cnn.infer: with channels the volume's %zu planes must match the network's %d input channels",
+                          nz, net->in_channels);
+        nslices = 1; rows = ny; cols = nx; ss = 0; rs = nx; cs = 1; chs = ny * nx;
+    } else if (axis == 0) { nslices = nz; rows = ny; cols = nx; ss = ny * nx; rs = nx; cs = 1; }
     else if (axis == 1) { nslices = ny; rows = nz; cols = nx; ss = nx; rs = ny * nx; cs = 1; }
     else { nslices = nx; rows = nz; cols = ny; ss = 1; rs = ny * nx; cs = nx; }
     if (rows > 1000000 || cols > 1000000) return tl_err(err, "cnn.infer: slices of %zu x %zu are too large", rows, cols);
@@ -395,8 +404,15 @@ int tl_cnn_infer(const tl_cnn *net, const tl_volume *vol, int axis, int tile, in
         free(pc.start);
         return tl_err(err, "cnn.infer: out of memory");
     }
-    tl_volume *lab = tl_vol_new_like(vol, TL_U8, err);
-    tl_volume *conf = lab ? tl_vol_new_like(vol, TL_F32, err) : NULL;
+    tl_volume *lab, *conf;
+    if (chs) { /* one image: the outputs are (y, x) maps */
+        lab = tl_vol_new(TL_U8, 1, ny, nx, err);
+        conf = lab ? tl_vol_new(TL_F32, 1, ny, nx, err) : NULL;
+        if (conf && (tl_vol_copy_attrs(lab, vol, err) || tl_vol_copy_attrs(conf, vol, err))) { tl_vol_unref(conf); conf = NULL; }
+    } else {
+        lab = tl_vol_new_like(vol, TL_U8, err);
+        conf = lab ? tl_vol_new_like(vol, TL_F32, err) : NULL;
+    }
     if (!conf) {
         tl_vol_unref(lab);
         free(pr.start);
@@ -431,7 +447,7 @@ int tl_cnn_infer(const tl_cnn *net, const tl_volume *vol, int axis, int tile, in
     long done = 0;
     tl_error terr;
     terr.msg[0] = 0;
-    infer_ctx ctx = {net, mut, vol, lab, conf, &pr, &pc, rows, cols, ss, rs, cs, cin, eh, ew, cached,
+    infer_ctx ctx = {net, mut, vol, lab, conf, &pr, &pc, rows, cols, ss, rs, cs, chs, cin, eh, ew, cached,
                      imin, iscale, ntasks, per_slice, &failed, &done, &terr};
     if (outer) {
 #pragma omp parallel

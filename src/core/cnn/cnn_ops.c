@@ -14,7 +14,8 @@ static int run_infer(const tl_value *args, tl_record *out, tl_error *err)
     const tl_cnn *net = args[0].u.obj->data;
     tl_volume *labels, *conf;
     if (tl_vol_check_finite(args[1].u.vol, "volume", err)) return tl_err_prefix(err, "cnn.infer: ");
-    if (tl_cnn_infer(net, args[1].u.vol, tl_axis_arg(&args[2]), (int)args[3].u.i, (int)args[4].u.i, &labels, &conf, err)) return -1;
+    int axis = args[5].u.b ? TL_CNN_CHANNELS : tl_axis_arg(&args[2]);
+    if (tl_cnn_infer(net, args[1].u.vol, axis, (int)args[3].u.i, (int)args[4].u.i, &labels, &conf, err)) return -1;
     {   /* class names as metadata, "0=Li,1=void,..." so saved label volumes explain themselves */
         char buf[1024];
         size_t k = 0;
@@ -41,6 +42,9 @@ static const tl_arg infer_args[] = {
      .doc = "tile edge; rounded up to a multiple of the network's down-sampling (32 for ResNet34)"},
     {.name = "overlap", .type = TL_T_INT, .unit = "px", .def = 32, .min = 0, .max = 4000,
      .doc = "context discarded at each interior tile edge (tiles start every tile - 2*overlap)"},
+    {.name = "channels", .type = TL_T_BOOL, .unit = "", .def = 0,
+     .doc = "the volume's planes are the network's input channels of one (y, x) image (nz = in_channels; e.g. "
+            "edge_profiles); labels and confidence are then (y, x) maps and axis is not used"},
     {0},
 };
 
