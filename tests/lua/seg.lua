@@ -135,6 +135,16 @@ T.case("interphase: the electrolyte deficit past the Li and past a void", functi
   T.near(r.thickness_um:get(1, 1, 2) / dz, 1.5, 1e-6)
   T.near(r.mean_um / dz, 1.5, 1e-6)
   T.eq(r.columns, 2)
+  -- with a contact map (a classifier's), column 2's void is ignored: the zone starts at the
+  -- Li boundary (z7, 3 = 3/4 Li) and runs to z9: (7 + 4 + 0 - 0.75 * 8) / 4 = 1.25 voxels
+  local contact = tl.full(1, 1, 2, 0, { dtype = "u8" })
+  contact:set(1, 1, 2, 1)
+  local rc = tl.interphase(v, li, voids, { li_level = 2, void_level = 0, interphase_level = 6, electrolyte_level = 10,
+    contact = contact })
+  T.near(rc.thickness_um:get(1, 1, 1) / dz, 1.5, 1e-6)
+  T.near(rc.thickness_um:get(1, 1, 2) / dz, 1.25, 1e-6)
+  T.raises(function() tl.interphase(v, li, voids, { li_level = 2, contact = tl.full(2, 1, 2, 0, { dtype = "u8" }) }) end,
+    "2D map")
   -- levels from the data: the electrolyte past the layer, the interphase from a 3-voxel layer's interior
   local w = tl.full(12, 1, 1, 10)
   local lw = tl.full(12, 1, 1, 0, { dtype = "u8" })

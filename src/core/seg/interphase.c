@@ -72,6 +72,7 @@ typedef struct {
     float *samples; /* per-pass samples (up to per_col per column), NaN = none */
     size_t per_col;
     float *thickness; /* PASS_THICKNESS: the map, in voxels, NaN where not measured */
+    const uint8_t *contact; /* optional (y, x) map: columns in contact hold no void */
 } pass_ctx;
 
 /* One column of one pass; writes only this column's slots. */
@@ -83,6 +84,7 @@ static void visit(void *ctx, size_t col, const float *v, const uint8_t *li, cons
         for (size_t j = 0; j < p->per_col; j++) smp[j] = NAN;
     if (p->which == PASS_THICKNESS) p->thickness[col] = NAN;
     int s, e, v0, v1;
+    vd = tl_voids_unless_contact(vd, p->contact, col);
     if (!tl_column_runs(li, vd, n, &s, &e, &v0, &v1)) return;
     if (p->which == PASS_AFTER || p->which == PASS_DEEP) {
         /* void-free runs: the voxel after the run (what Li meets), or voxels
@@ -169,7 +171,9 @@ int tl_interphase(const tl_volume *vol, const tl_volume *li, const tl_volume *vo
 
     const size_t ncol = ny * nx, per_col = 4;
     const int fwd = o->electrode == TL_ELECTRODE_TOP;
-    pass_ctx p = {{o->li_level, o->void_level, o->interphase_level, o->electrolyte_level}, PASS_AFTER, NULL, per_col, NULL};
+    if (tl_check_contact_map(o->contact, li, "interphase", err)) return -1;
+    pass_ctx p = {{o->li_level, o->void_level, o->interphase_level, o->electrolyte_level}, PASS_AFTER, NULL, per_col, NULL,
+                  o->contact ? (const uint8_t *)o->contact->data : NULL};
     p.samples = malloc(ncol * per_col * sizeof *p.samples);
     r->thickness_um = tl_seg_map_like(vol, TL_F32, err);
     r->valid = tl_seg_map_like(vol, TL_U8, err);

@@ -85,7 +85,7 @@ static void after_run(void *ctx, size_t col, const float *v, const uint8_t *li, 
     li_ctx *c = ctx;
     int s, e, v0, v1;
     c->after[col] = NAN;
-    if (c->contact && c->contact[col]) vd = NULL;
+    vd = tl_voids_unless_contact(vd, c->contact, col);
     if (tl_column_runs(li, vd, n, &s, &e, &v0, &v1) && v0 < 0 && e + 1 < n) c->after[col] = v[e + 1];
 }
 
@@ -93,7 +93,7 @@ static void li_content(void *ctx, size_t col, const float *v, const uint8_t *li,
 {
     li_ctx *c = ctx;
     int s, e, v0, v1;
-    if (c->contact && c->contact[col]) vd = NULL;
+    vd = tl_voids_unless_contact(vd, c->contact, col);
     c->th[col] = tl_column_runs(li, vd, n, &s, &e, &v0, &v1) ? (float)column_li(v, n, s, e, v0, c->L, c->S, c->V, c->P)
                                                              : -1.0f;
 }
@@ -113,14 +113,7 @@ int tl_li_thickness(const tl_volume *vol, const tl_volume *li, const tl_volume *
     char sh[64];
     if (nz < 2) return tl_err(err, "li_thickness: volume must be 3D (columns along z), got a 2D map of shape %s", tl_vol_shape_str(vol, sh, sizeof sh));
     if (nz > INT32_MAX) return tl_err(err, "li_thickness: nz %zu too large", nz);
-    if (o->contact) {
-        if (o->contact->dtype != TL_U8 || o->contact->nz != 1 || o->contact->ny != li->ny || o->contact->nx != li->nx) {
-            char cs[64], ls[64];
-            return tl_err(err, "li_thickness: contact must be a u8 (y, x) map of the band's %s, got %s %s",
-                          tl_vol_shape_str(li, ls, sizeof ls), tl_dtype_name(o->contact->dtype),
-                          tl_vol_shape_str(o->contact, cs, sizeof cs));
-        }
-    }
+    if (tl_check_contact_map(o->contact, li, "li_thickness", err)) return -1;
     li_ctx c = {o->li_level, o->steel_level, o->void_level, o->partner_level,
                 o->contact ? (const uint8_t *)o->contact->data : NULL, NULL, NULL};
     if (!isfinite(c.L) || !isfinite(c.S) || !(c.S > c.L))

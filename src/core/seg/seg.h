@@ -114,6 +114,7 @@ typedef struct {
     double li_level, void_level; /* void_level may be NaN (no void partial volume) */
     double interphase_level;     /* NaN: measured in the layer's interior */
     double electrolyte_level;    /* NaN: measured past each column's zone */
+    const tl_volume *contact;    /* optional u8 (y, x) map: columns in contact hold no interfacial void */
 } tl_interphase_opts;
 typedef struct {
     tl_volume *thickness_um; /* f32 map, NaN where not measured (no Li, or the layer outside the band) */

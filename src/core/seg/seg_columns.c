@@ -87,3 +87,15 @@ double tl_median_float(float *x, size_t n)
     qsort(x, n, sizeof *x, tl_cmp_float);
     return n % 2 ? x[n / 2] : 0.5 * ((double)x[n / 2 - 1] + x[n / 2]);
 }
+
+int tl_check_contact_map(const tl_volume *contact, const tl_volume *li, const char *op, tl_error *err)
+{
+    if (!contact) return 0;
+    if (contact->dtype != TL_U8 || contact->nz != 1 || contact->ny != li->ny || contact->nx != li->nx) {
+        char cs[64], ls[64];
+        return tl_err(err, "%s: contact must be a u8 (y, x) map of the band's %s, got %s %s", op,
+                      tl_vol_shape_str(li, ls, sizeof ls), tl_dtype_name(contact->dtype),
+                      tl_vol_shape_str(contact, cs, sizeof cs));
+    }
+    return 0;
+}

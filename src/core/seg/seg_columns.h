@@ -49,6 +49,17 @@ typedef void (*tl_column_fn)(void *ctx, size_t col, const float *v, const uint8_
 int tl_for_each_column(const tl_volume *vol, const tl_volume *li, const tl_volume *voids, int fwd, tl_column_fn fn,
                        void *ctx);
 
+/* A classifier's contact map overriding the void walk: a column in contact
+ * holds no interfacial void, so its void-mask voxels are not used. contact
+ * may be NULL (no override). */
+static inline const uint8_t *tl_voids_unless_contact(const uint8_t *vd, const uint8_t *contact, size_t col)
+{
+    return contact && contact[col] ? NULL : vd;
+}
+/* contact (may be NULL) must be a u8 (y, x) map of li's columns; op names
+ * the operator in the error. */
+int tl_check_contact_map(const tl_volume *contact, const tl_volume *li, const char *op, tl_error *err);
+
 /* Median of n floats (reorders them); NaN when n = 0. */
 double tl_median_float(float *x, size_t n);
 #endif

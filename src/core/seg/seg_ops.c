@@ -276,7 +276,8 @@ static const tl_ret edge_profiles_rets[] = {
 static int run_interphase(const tl_value *a, tl_record *out, tl_error *err)
 {
     const tl_volume *v = a[0].u.vol;
-    tl_interphase_opts o = {electrode_arg(&a[3]), opt_num(&a[4]), opt_num(&a[5]), opt_num(&a[6]), opt_num(&a[7])};
+    tl_interphase_opts o = {electrode_arg(&a[3]), opt_num(&a[4]), opt_num(&a[5]), opt_num(&a[6]), opt_num(&a[7]),
+                            a[8].set ? a[8].u.vol : NULL};
     if (isnan(o.li_level) || (a[2].set && !a[5].set)) {
         tl_threshold_proposal p;
         if (tl_propose_thresholds_whole(v, 1, 5, 5, &p, err)) return tl_err_prefix(err, "interphase: ");
@@ -316,6 +317,9 @@ static const tl_arg interphase_args[] = {
      .doc = "interphase intensity; default: median of the layer's interior voxels (see levels.interior_voxels)"},
     {.name = "electrolyte_level", .type = TL_T_NUMBER, .flags = TL_OPTIONAL, .unit = "1/cm",
      .doc = "electrolyte intensity; default: median of the voxels just past the interphase"},
+    {.name = "contact", .type = TL_T_VOLUME, .flags = TL_OPTIONAL | TL_VOL_2D, .dtypes = VOL_U8,
+     .doc = "u8 (y, x) contact map (e.g. the contact classifier's): columns in contact hold no interfacial void, so "
+            "their void-mask voxels are ignored and the layer is measured from the Li"},
     {0},
 };
 static const tl_ret interphase_rets[] = {
