@@ -125,4 +125,12 @@ T.case("channels: the planes of a volume are the input channels of one image, as
     "with channels the volume's 2 planes must match the network's 3 input channels")
 end)
 
+T.case("the shipped contact classifier takes tl.operando.contact_input's channels", function()
+  local O = require "tl.operando"
+  local p = O.contact_profile
+  local s = tostring(tl.cnn.load("datasets/models/contact_cell.h5"))
+  T.ok(s:find(string.format("%d input channels", 1 + 2 * (p.before + p.after + 1)), 1, true), s)
+  T.ok(s:find("classes: no contact, contact", 1, true), s)
+end)
+
 T.done()
