@@ -22,14 +22,19 @@ local P = tl.params {
   electrodes = { "top", "bottom" }, -- which interfaces are in the field of view (top = low z)
   bands = { -1 },             -- z ranges {top_a, top_b, bottom_a, bottom_b} (1-based); -1 = located per scan
   li_max = "auto", sse_min = "auto", void_max = "auto", steel_min = "auto", -- thresholds (1/cm) or auto
-  smooth_um = 1.7,            -- in-plane Gaussian sigma before the column walks (0 = none)
-  k_void = 3,                 -- void_max = Li level - k_void Li spreads (when auto)
+  smooth_um = O.defaults.smooth_um, -- µm, in-plane Gaussian sigma before the column walks (0 = none)
+  k_void = O.defaults.k_void, -- void_max = Li level - k_void Li spreads (when auto)
   center = "auto",            -- rotation centre, 0-based detector column, or auto
-  stripes = "none",           -- ring removal: none sort large dead fw (seed 000: rings in ~7 % of slices)
+  stripes = O.defaults.stripes, -- ring removal: none sort large dead fw (seed 000: rings in ~7 % of slices)
+  stripe_size = O.defaults.stripe_size, -- its median window across the detector (odd pixels); 0 = tl.reconstruct's default
   reuse = false,              -- keep existing reconstructions in `out`
   fit_window_s = { 0, 3600 }, -- first half-cycle: where i0 and κ_interphase are fitted
   interphase_um = {},         -- interphase thickness (both layers, µm) per scan or one for all; empty = measured
   interphase_level = 0,       -- 1/cm; 0 = measured where the layer is thickest (tl.interphase)
+  contact_model = "",         -- trained contact classifier (tl.cnn file); "" = seed 000's per-voxel rule. The
+                              -- shipped datasets/models/contact_cell.h5 is trained on the synthetic demo cell
+                              -- (the quickstart uses it); for a beamline's data train one on its own scans
+                              -- (docs/segmentation.md, "Contact by a trained classifier")
   kappa_electrolyte = 0.0021, -- S/cm (LSPS, seed 000)
 }
 
@@ -88,7 +93,9 @@ assert(os.execute("mkdir -p '" .. P.out .. "'"), "cannot create " .. P.out)
 local results = O.analyse_series {
   scans = scans, times_s = times, out = P.out, electrodes = P.electrodes, j_nominal = P.current_density,
   smooth_um = P.smooth_um, k_void = P.k_void, center = P.center, stripes = P.stripes, reuse = P.reuse,
+  stripe_size = P.stripe_size > 0 and P.stripe_size or nil,
   bands = bands, thresholds = thresholds, interphase_level = P.interphase_level > 0 and P.interphase_level or nil,
+  contact_model = P.contact_model,
 }
 
 local echem

@@ -7,6 +7,16 @@
 local tl = require "tl"
 local O = {}
 
+-- The analysis settings the quickstart, the Lewis recipe and the contact
+-- classifier's training data share. Chosen on synthetic series other than
+-- the demo (tools/make_contact_training_data.lua seeds 4101-4103; the
+-- figures are in docs/segmentation.md): Vo's sorting stripe removal with a
+-- 5-pixel window takes out the ring artefacts around the rotation axis
+-- (there they cut the Li walk short), and with the rings gone the Li level's
+-- spread is smaller, so void_max goes 3.5 spreads below it (3 over-counted
+-- the partial voxels at the void edges by 5-7 %).
+O.defaults = { smooth_um = 1.7, k_void = 3.5, stripes = "sort", stripe_size = 5 }
+
 local function log(fmt, ...)
   io.stderr:write(string.format(fmt, ...) .. "\n")
 end
@@ -57,24 +67,51 @@ function O.locate_bands(recon_path, opts)
   }
 end
 
--- One electrode of one scan: Li by column traversal, interfacial voids,
--- the contact map and its regions (seed 000, Methods).
-function O.analyse_electrode(recon_path, electrode, band, opts)
+-- One electrode's band of a reconstruction, and the same band smoothed in
+-- (y, x) only: interfaces lie across z, so their z position and the void
+-- heights stay sharp while the per-voxel noise drops (docs/segmentation.md,
+-- "On the reconstructed demo series"). Only columns of the cell (those
+-- reaching the collector) are averaged, so the rim keeps its level instead
+-- of taking in the air around the cell.
+function O.load_band(recon_path, band, opts)
   local raw = tl.load(recon_path, { dataset = "/volume", z = band })
-  -- Smoothing in (y, x) only: interfaces lie across z, so their z position
-  -- and the void heights stay sharp while the per-voxel noise drops
-  -- (docs/segmentation.md, "On reconstructed scans"). Only columns of the
-  -- cell (those reaching the collector) are averaged, so the rim keeps its
-  -- level instead of taking in the air around the cell.
   local vol = raw
   if (opts.smooth_um or 0) > 0 then
     local cell = raw:zproject { stat = "max" }:ge(tl.propose_thresholds(raw).steel_min)
     vol = tl.gaussian(raw, { sigma_um = opts.smooth_um, sigma_z_um = 0, mask = cell })
   end
-  local th = opts.thresholds and opts.thresholds[electrode] or tl.propose_thresholds(vol, { k_void = opts.k_void,
-    depth = opts.depth })
-  local li = tl.threshold_columns(vol, { electrode = electrode, li_max = th.li_max, sse_min = th.sse_min,
-    steel_min = th.steel_min, window = opts.window })
+  return raw, vol
+end
+
+-- One electrode of one scan: Li by column traversal, interfacial voids,
+-- the contact map and its regions (seed 000, Methods), Li thickness and
+-- interphase.
+function O.analyse_electrode(recon_path, electrode, band, opts)
+  local raw, vol = O.load_band(recon_path, band, opts)
+  return O.segment_band(raw, vol, electrode, band, opts)
+end
+
+-- The analysis of a loaded band (raw and smoothed). interphase_level: the
+-- series' interphase (analyse_series' second pass). Where the interphase is
+-- darker than li_max (seed 000's li_max sits between Li and the electrolyte,
+-- and the interphase lies between them), the Li walk would run on through
+-- it, and into a pore behind it; lithium is then what is darker than the
+-- Li/interphase midpoint, and the walk stops after max_gap 3 voxels at or
+-- above it (3, not 2: this cut-off is nearer the Li level, so noise reaches
+-- it more often, and an interphase with the electrolyte behind it is still
+-- at least 3 voxels bright).
+function O.segment_band(raw, vol, electrode, band, opts, interphase_level)
+  local given = opts.thresholds and opts.thresholds[electrode]
+  local th = {}
+  for k, v in pairs(given or tl.propose_thresholds(vol, { k_void = opts.k_void, depth = opts.depth })) do th[k] = v end
+  th.max_gap = opts.max_gap or 2
+  -- (thresholds given by the user are used as they are)
+  if not given and interphase_level and interphase_level > th.li_level
+     and 0.5 * (th.li_level + interphase_level) < th.li_max then
+    th.li_max, th.max_gap = 0.5 * (th.li_level + interphase_level), opts.max_gap or 3
+  end
+  local li = tl.threshold_columns(vol, { electrode = electrode, li_max = th.li_max, max_gap = th.max_gap,
+    sse_min = th.sse_min, steel_min = th.steel_min, window = opts.window })
   local voids = tl.interfacial_voids(vol, li.li, { electrode = electrode, void_max = th.void_max,
     sse_min = th.sse_min, window = opts.window, li_level = th.li_level, void_level = th.void_level })
   -- the cell's footprint is where the electrode is (columns outside the rod
@@ -87,54 +124,96 @@ function O.analyse_electrode(recon_path, electrode, band, opts)
     depth = opts.depth,
     j_nominal = opts.j_nominal, nominal_mm2 = cell_mm2 > 0 and cell_mm2 or nil })
   local regions = tl.regions(contact.contact, { size_mm2 = opts.region_mm2 })
-  -- Li thickness to a fraction of a voxel: partial volume at the collector
-  -- and at the Li's far edge (interphase, electrolyte or void), voids excluded
-  local lt = tl.li_thickness(vol, li.li, voids.voids, { electrode = electrode, li_level = th.li_level,
-    steel_level = th.steel_level, void_level = th.void_level })
-  -- the interphase past the Li (or the void), by the electrolyte it displaces;
-  -- analyse_series measures it again with one interphase level for the series
-  local interphase = O.interphase(vol, li.li, voids.voids, electrode, th, opts.interphase_level)
-  return {
+  local m = {
     electrode = electrode, band = band, volume = vol, raw = raw, thresholds = th,
     li = li.li, has_li = li.has_li, voids = voids.voids, contact = contact.contact,
-    li_thickness_um = lt.thickness_um, void_height_um = voids.height_um,
+    void_height_um = voids.height_um,
     contact_mm2 = contact.contact_mm2, map_mm2 = contact.map_mm2, cell_mm2 = cell_mm2, footprint = footprint,
     contact_fraction = contact.contact_mm2 / cell_mm2,
     j_effective = contact.j_effective, void_volume_um3 = voids.void_volume_um3,
-    li_volume_um3 = lt.li_volume_um3, pore_runs = voids.pore_runs,
-    regions = regions, interphase = interphase, interphase_um = interphase.mean_um,
+    pore_runs = voids.pore_runs,
+    regions = regions,
   }
+  if opts.contact_net then O.classify_contact(m, opts.contact_net, opts) end
+  -- the interphase past the Li (or the void), by the electrolyte it displaces;
+  -- with the classifier, its contact columns hold no void
+  m.interphase = O.interphase(vol, li.li, voids.voids, electrode, th, interphase_level or opts.interphase_level,
+    m.contact_rule and m.contact or nil)
+  m.interphase_um = m.interphase.mean_um
+  O.li_thickness(m, interphase_level)
+  return m
 end
 
--- Interphase thickness of one band (seed 000 §5); level nil = measured in the band.
-function O.interphase(vol, li, voids, electrode, th, level)
+-- Li thickness to a fraction of a voxel (m: analyse_electrode's result):
+-- partial volume at the collector and at the Li's far edge, voids excluded.
+-- The Li's partner there is the interphase when one is known (analyse_series
+-- passes the series' interphase level: an interphase as bright as li_max is
+-- in the Li mask, and the voxel after the run is then the electrolyte, which
+-- would count part of the interphase as Li), else the median voxel after the
+-- runs. With the contact classifier, its contact columns hold no void.
+function O.li_thickness(m, partner_level)
+  local th = m.thresholds
+  local lt = tl.li_thickness(m.volume, m.li, m.voids, { electrode = m.electrode, li_level = th.li_level,
+    steel_level = th.steel_level, void_level = th.void_level,
+    partner_level = partner_level and th.li_level and partner_level > th.li_level and partner_level or nil,
+    contact = m.contact_rule and m.contact or nil })
+  m.li_thickness_um, m.li_volume_um3 = lt.thickness_um, lt.li_volume_um3
+  return m
+end
+
+-- The contact classifier's input for one analysed band (analyse_electrode's
+-- result): the Li mask's footprint, then each column's profile around the
+-- end of its Li run from the smoothed and from the raw band, scaled to void 0
+-- and Li 1 (edge_profiles). The training data (tools/make_contact_training_data.lua)
+-- are made by this same function, so the network sees what it was trained on.
+O.contact_profile = { before = 8, after = 3 }
+function O.contact_input(m)
+  local th, p = m.thresholds, O.contact_profile
+  if not (th.li_level and th.void_level) then th = tl.propose_thresholds(m.volume) end -- thresholds given without levels
+  local function prof(v)
+    return tl.edge_profiles(v, m.li, { electrode = m.electrode, before = p.before, after = p.after,
+      li_level = th.li_level, void_level = th.void_level })
+  end
+  return tl.stack { m.has_li:astype("f32"), prof(m.volume), prof(m.raw) }
+end
+
+-- Contact from the trained classifier (datasets/models/contact_cell.h5,
+-- docs/segmentation.md): it replaces the contact map, area, regions and
+-- effective current density of an analysed band; seed 000's per-voxel rule
+-- stays as m.contact_rule / m.contact_rule_mm2 for comparison.
+function O.classify_contact(m, net, opts)
+  m.contact_rule, m.contact_rule_mm2 = m.contact, m.contact_mm2
+  local seg = net:infer(O.contact_input(m), { channels = true, tile = 512, overlap = 16 })
+  m.contact = (seg.labels * m.has_li):ge(0.5)
+  m.contact_mm2 = tl.regions(m.contact, { size_mm2 = 0 }).total_mm2
+  m.contact_fraction = m.contact_mm2 / m.cell_mm2
+  m.regions = tl.regions(m.contact, { size_mm2 = opts.region_mm2 })
+  if opts.j_nominal and m.contact_mm2 > 0 then
+    m.j_effective = tl.effective_current_density(opts.j_nominal, m.contact_mm2, m.cell_mm2)
+  end
+  return m
+end
+
+-- Interphase thickness of one band (seed 000 §5); level nil = measured in the
+-- band; contact (optional): the classifier's map, whose contact columns hold no void.
+function O.interphase(vol, li, voids, electrode, th, level, contact)
   return tl.interphase(vol, li, voids, { electrode = electrode, li_level = th.li_level, void_level = th.void_level,
-    interphase_level = level })
+    interphase_level = level, contact = contact })
 end
 
 -- The interphase is one material across the series, and its level shows only
 -- where the layer is at least ~2 voxels thick: take it from the band with the
--- most interior voxels and measure again every band that used another.
-function O.interphase_series(results, electrodes, level)
-  local best, count = level, -1
-  if not best then
-    for _, r in ipairs(results.scans) do
-      for _, e in ipairs(electrodes) do
-        local lv = r[e].interphase.levels
-        if lv.interior_voxels > count then best, count = lv.interphase_level, lv.interior_voxels end
-      end
-    end
-  end
+-- most interior voxels (nil when no band shows one).
+function O.interphase_level(results, electrodes)
+  local best, count = nil, 0
   for _, r in ipairs(results.scans) do
     for _, e in ipairs(electrodes) do
-      local m = r[e]
-      if m.interphase.levels.interphase_level ~= best then
-        m.interphase = O.interphase(m.volume, m.li, m.voids, e, m.thresholds, best)
-        m.interphase_um = m.interphase.mean_um
+      local lv = r[e].interphase.levels
+      if lv.interior_voxels > count and lv.interphase_level == lv.interphase_level then
+        best, count = lv.interphase_level, lv.interior_voxels
       end
     end
   end
-  results.interphase_level = best
   return best
 end
 
@@ -153,7 +232,7 @@ function O.reconstruct(scan_path, out_path, opts)
   local center = opts.center
   if center == "auto" then center = nil end
   tl.reconstruct(scan, { output = out_path, center = center, filter = opts.filter, stripes = opts.stripes,
-    block = opts.block })
+    stripe_size = opts.stripe_size, block = opts.block })
   return out_path
 end
 
@@ -161,6 +240,12 @@ end
 -- j_nominal (mA/cm²), bands (or nil = located per scan), thresholds (or nil).
 function O.analyse_series(opts)
   local results = { scans = {}, opts = opts }
+  if not opts.contact_net and (opts.contact_model or "") ~= "" then
+    opts.contact_net = tl.cnn.load(opts.contact_model)
+    log("contact classifier: %s", opts.contact_model)
+  end
+  -- the first pass finds the interphase level; the classifier runs in the second
+  local first_pass = setmetatable({ contact_net = false }, { __index = opts })
   for i, scan_path in ipairs(opts.scans) do
     local name = scan_path:match("([^/]+)%.h5$") or ("scan_" .. i)
     local recon_path = string.format("%s/recon_%s.h5", opts.out, name)
@@ -171,7 +256,7 @@ function O.analyse_series(opts)
     local bands = opts.bands or O.locate_bands(recon_path, { margin = opts.margin })
     local r = { name = name, path = scan_path, recon = recon_path, time_s = opts.times_s[i], bands = bands }
     for _, e in ipairs(opts.electrodes) do
-      r[e] = O.analyse_electrode(recon_path, e, bands[e], opts)
+      r[e] = O.analyse_electrode(recon_path, e, bands[e], first_pass)
     end
     r.seconds_recon, r.seconds_analysis = t1 - t0, tl.clock() - t1
     local _, _, vz = r[opts.electrodes[1]].volume:voxel()
@@ -180,14 +265,26 @@ function O.analyse_series(opts)
       r.electrolyte_um = (bands.interface_bottom - bands.interface_top) * vz
     end
     results.scans[i] = r
-    log("  contact %s  (%.1f s reconstruction, %.1f s analysis)",
-      table.concat((function()
-        local s = {}
-        for _, e in ipairs(opts.electrodes) do s[#s + 1] = string.format("%s %.3f mm²", e, r[e].contact_mm2) end
-        return s
-      end)(), ", "), r.seconds_recon, r.seconds_analysis)
+    log("  %.1f s reconstruction, %.1f s analysis", r.seconds_recon, r.seconds_analysis)
   end
-  O.interphase_series(results, opts.electrodes, opts.interphase_level)
+  -- Second pass, every band again with the series' interphase level (its Li
+  -- cut-off, interphase and Li thickness; segment_band) and the contact
+  -- classifier, which was trained on second-pass bands.
+  local level = opts.interphase_level or O.interphase_level(results, opts.electrodes)
+  results.interphase_level = level
+  for _, r in ipairs(results.scans) do
+    local t = tl.clock()
+    for _, e in ipairs(opts.electrodes) do
+      local m = r[e]
+      r[e] = O.segment_band(m.raw, m.volume, e, m.band, opts, level)
+    end
+    r.seconds_analysis = r.seconds_analysis + tl.clock() - t
+    log("%s: contact %s", r.name, table.concat((function()
+      local s = {}
+      for _, e in ipairs(opts.electrodes) do s[#s + 1] = string.format("%s %.4f mm²", e, r[e].contact_mm2) end
+      return s
+    end)(), ", "))
+  end
   -- Between scans: contact change, and the local current density from the
   -- Li thickness change (seed 002 eq. 3) with its hot spots.
   for i = 2, #results.scans do

@@ -55,27 +55,28 @@ T.case("results.h5 holds the numbers and the recipe's provenance", function()
   T.ok(r.cell_model.values.i0 > 0)
 end)
 
--- Measured on this dataset (docs/segmentation.md gives the figures): the
--- bounds guard against regressions. The issue's targets are met here for
--- the void volume (5 %) and the Li thickness (< 1 voxel); contact (1 pp), the current-density
--- correlation (0.95), i0 and κ_interphase (5 %: the fit amplifies the error
--- of the contact change between the first two scans) are not yet, see
--- docs/segmentation.md.
+-- The issue's targets, on this dataset (docs/segmentation.md gives the
+-- measured figures): contact within 1 pp, void volume within 5 %, Li
+-- thickness MAE below 1 voxel, current-density correlation at the stripping
+-- interface at least 0.95, i0 within 5 %. κ_interphase is not yet within 5 %
+-- here (+6.1 %: the thin interphase left by stripping is measured ~8 % thick,
+-- and the contact change between the first two scans is 0.4 pp short); the
+-- bound guards against regressions.
 T.case("numbers against the ground truth", function()
   local c = tl.load_results(out .. "/results.h5").truth_check
-  T.ok(c.worst_contact_pp < 4, string.format("contact within 4 pp (worst %.2f)", c.worst_contact_pp))
-  T.ok(c.worst_void_pct < 6, string.format("void volume within 6 %% (worst %.1f)", c.worst_void_pct))
+  T.ok(c.worst_contact_pp < 1, string.format("contact within 1 pp (worst %.2f)", c.worst_contact_pp))
+  T.ok(c.worst_void_pct < 5, string.format("void volume within 5 %% (worst %.1f)", c.worst_void_pct))
   T.ok(c.worst_thickness_mae_voxels < 1, string.format("Li thickness MAE < 1 voxel (worst %.2f)", c.worst_thickness_mae_voxels))
-  T.ok(c.worst_j_correlation > 0.9, string.format("current density correlation > 0.9 (worst %.3f)", c.worst_j_correlation))
-  T.ok(c.worst_interphase_pct < 15, string.format("interphase mean thickness within 15 %% (worst %.1f)", c.worst_interphase_pct))
-  T.ok(math.abs(c.i0_error_pct) < 20, string.format("i0 within 20 %% (%.1f)", c.i0_error_pct))
-  T.ok(math.abs(c.kappa_interphase_error_pct) < 20, string.format("κ_interphase within 20 %% (%.1f)", c.kappa_interphase_error_pct))
+  T.ok(c.worst_j_correlation >= 0.95, string.format("current density correlation >= 0.95 (worst %.3f)", c.worst_j_correlation))
+  T.ok(c.worst_interphase_pct < 12, string.format("interphase mean thickness within 12 %% (worst %.1f)", c.worst_interphase_pct))
+  T.ok(math.abs(c.i0_error_pct) < 5, string.format("i0 within 5 %% (%.1f)", c.i0_error_pct))
+  T.ok(math.abs(c.kappa_interphase_error_pct) < 8, string.format("κ_interphase within 8 %% (%.1f)", c.kappa_interphase_error_pct))
 end)
 
 T.case("lewis2021_lsps on the demo files gives the quickstart's numbers", function()
   local out2 = out .. "/lewis"
   T.ok(ok_cmd(string.format("%s --quiet recipes/lewis2021_lsps.lua -p scans=%s -p mpt=%s/cell.mpt -p out=%s " ..
-    "> %s/lewis.txt 2>&1", bin, dir, dir, out2, out)),
+    "-p contact_model=datasets/models/contact_cell.h5 > %s/lewis.txt 2>&1", bin, dir, dir, out2, out)),
     "lewis2021_lsps failed, see " .. out .. "/lewis.txt")
   local a, b = tl.load_results(out .. "/results.h5"), tl.load_results(out2 .. "/results.h5")
   for _, k in ipairs { "00", "01", "02", "03" } do
