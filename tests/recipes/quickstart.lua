@@ -56,12 +56,9 @@ T.case("results.h5 holds the numbers and the recipe's provenance", function()
 end)
 
 -- The issue's targets, on this dataset (docs/segmentation.md gives the
--- measured figures): contact within 1 pp, void volume within 5 %, Li
--- thickness MAE below 1 voxel, current-density correlation at the stripping
--- interface at least 0.95, i0 within 5 %. κ_interphase is not yet within 5 %
--- here (+6.1 %: the thin interphase left by stripping is measured ~8 % thick,
--- and the contact change between the first two scans is 0.4 pp short); the
--- bound guards against regressions.
+-- measured figures: contact 0.67 pp, voids 3.2 %, MAE 0.31 voxel, j 0.960,
+-- i0 -2.9 %, κ +4.9 %; identical to 4 digits with FFTW's estimated plans
+-- instead of measured ones, so last-bit differences do not move them).
 T.case("numbers against the ground truth", function()
   local c = tl.load_results(out .. "/results.h5").truth_check
   T.ok(c.worst_contact_pp < 1, string.format("contact within 1 pp (worst %.2f)", c.worst_contact_pp))
@@ -70,7 +67,7 @@ T.case("numbers against the ground truth", function()
   T.ok(c.worst_j_correlation >= 0.95, string.format("current density correlation >= 0.95 (worst %.3f)", c.worst_j_correlation))
   T.ok(c.worst_interphase_pct < 12, string.format("interphase mean thickness within 12 %% (worst %.1f)", c.worst_interphase_pct))
   T.ok(math.abs(c.i0_error_pct) < 5, string.format("i0 within 5 %% (%.1f)", c.i0_error_pct))
-  T.ok(math.abs(c.kappa_interphase_error_pct) < 8, string.format("κ_interphase within 8 %% (%.1f)", c.kappa_interphase_error_pct))
+  T.ok(math.abs(c.kappa_interphase_error_pct) < 5, string.format("κ_interphase within 5 %% (%.1f)", c.kappa_interphase_error_pct))
 end)
 
 T.case("lewis2021_lsps on the demo files gives the quickstart's numbers", function()
