@@ -91,8 +91,32 @@ function O.analyse_electrode(recon_path, electrode, band, opts)
   return O.segment_band(raw, vol, electrode, band, opts)
 end
 
+-- A band's thresholds: the user's for this electrode (used as they are), or
+-- proposed from the smoothed band. A copy, so the caller may adjust it.
+local function band_thresholds(vol, electrode, opts)
+  local given = opts.thresholds and opts.thresholds[electrode]
+  local th = {}
+  for k, v in pairs(given or tl.propose_thresholds(vol, { k_void = opts.k_void, depth = opts.depth })) do th[k] = v end
+  return th
+end
+
+-- analyse_series' first pass over a band: only what the series' interphase
+-- level needs (thresholds, the Li walk, the voids, the interphase), kept
+-- with the loaded band for the second pass.
+function O.first_pass(recon_path, electrode, band, opts)
+  local raw, vol = O.load_band(recon_path, band, opts)
+  local th = band_thresholds(vol, electrode, opts)
+  local li = tl.threshold_columns(vol, { electrode = electrode, li_max = th.li_max, max_gap = opts.max_gap or 2,
+    sse_min = th.sse_min, steel_min = th.steel_min, window = opts.window })
+  local voids = tl.interfacial_voids(vol, li.li, { electrode = electrode, void_max = th.void_max,
+    sse_min = th.sse_min, window = opts.window, li_level = th.li_level, void_level = th.void_level })
+  return { electrode = electrode, band = band, raw = raw, volume = vol, thresholds = th,
+    interphase = O.interphase(vol, li.li, voids.voids, electrode, th, opts.interphase_level) }
+end
+
 -- The analysis of a loaded band (raw and smoothed). interphase_level: the
--- series' interphase (analyse_series' second pass). Where the interphase is
+-- series' interphase (analyse_series' second pass); th: the band's
+-- thresholds when already at hand (the first pass's), nil to get them. Where the interphase is
 -- darker than li_max (seed 000's li_max sits between Li and the electrolyte,
 -- and the interphase lies between them), the Li walk would run on through
 -- it, and into a pore behind it; lithium is then what is darker than the
@@ -100,10 +124,15 @@ end
 -- above it (3, not 2: this cut-off is nearer the Li level, so noise reaches
 -- it more often, and an interphase with the electrolyte behind it is still
 -- at least 3 voxels bright).
-function O.segment_band(raw, vol, electrode, band, opts, interphase_level)
+function O.segment_band(raw, vol, electrode, band, opts, interphase_level, th)
   local given = opts.thresholds and opts.thresholds[electrode]
-  local th = {}
-  for k, v in pairs(given or tl.propose_thresholds(vol, { k_void = opts.k_void, depth = opts.depth })) do th[k] = v end
+  if th then
+    local copy = {}
+    for k, v in pairs(th) do copy[k] = v end
+    th = copy
+  else
+    th = band_thresholds(vol, electrode, opts)
+  end
   th.max_gap = opts.max_gap or 2
   -- (thresholds given by the user are used as they are)
   if not given and interphase_level and interphase_level > th.li_level
@@ -185,9 +214,9 @@ function O.classify_contact(m, net, opts)
   m.contact_rule, m.contact_rule_mm2 = m.contact, m.contact_mm2
   local seg = net:infer(O.contact_input(m), { channels = true, tile = 512, overlap = 16 })
   m.contact = (seg.labels * m.has_li):ge(0.5)
-  m.contact_mm2 = tl.regions(m.contact, { size_mm2 = 0 }).total_mm2
-  m.contact_fraction = m.contact_mm2 / m.cell_mm2
   m.regions = tl.regions(m.contact, { size_mm2 = opts.region_mm2 })
+  m.contact_mm2 = m.regions.total_mm2
+  m.contact_fraction = m.contact_mm2 / m.cell_mm2
   if opts.j_nominal and m.contact_mm2 > 0 then
     m.j_effective = tl.effective_current_density(opts.j_nominal, m.contact_mm2, m.cell_mm2)
   end
@@ -244,8 +273,6 @@ function O.analyse_series(opts)
     opts.contact_net = tl.cnn.load(opts.contact_model)
     log("contact classifier: %s", opts.contact_model)
   end
-  -- the first pass finds the interphase level; the classifier runs in the second
-  local first_pass = setmetatable({ contact_net = false }, { __index = opts })
   for i, scan_path in ipairs(opts.scans) do
     local name = scan_path:match("([^/]+)%.h5$") or ("scan_" .. i)
     local recon_path = string.format("%s/recon_%s.h5", opts.out, name)
@@ -255,9 +282,8 @@ function O.analyse_series(opts)
     local t1 = tl.clock()
     local bands = opts.bands or O.locate_bands(recon_path, { margin = opts.margin })
     local r = { name = name, path = scan_path, recon = recon_path, time_s = opts.times_s[i], bands = bands }
-    for _, e in ipairs(opts.electrodes) do
-      r[e] = O.analyse_electrode(recon_path, e, bands[e], first_pass)
-    end
+    -- the first pass: what the series' interphase level needs
+    for _, e in ipairs(opts.electrodes) do r[e] = O.first_pass(recon_path, e, bands[e], opts) end
     r.seconds_recon, r.seconds_analysis = t1 - t0, tl.clock() - t1
     local _, _, vz = r[opts.electrodes[1]].volume:voxel()
     r.voxel_um = vz
@@ -276,14 +302,12 @@ function O.analyse_series(opts)
     local t = tl.clock()
     for _, e in ipairs(opts.electrodes) do
       local m = r[e]
-      r[e] = O.segment_band(m.raw, m.volume, e, m.band, opts, level)
+      r[e] = O.segment_band(m.raw, m.volume, e, m.band, opts, level, m.thresholds)
     end
     r.seconds_analysis = r.seconds_analysis + tl.clock() - t
-    log("%s: contact %s", r.name, table.concat((function()
-      local s = {}
-      for _, e in ipairs(opts.electrodes) do s[#s + 1] = string.format("%s %.4f mm²", e, r[e].contact_mm2) end
-      return s
-    end)(), ", "))
+    local s = {}
+    for _, e in ipairs(opts.electrodes) do s[#s + 1] = string.format("%s %.4f mm²", e, r[e].contact_mm2) end
+    log("%s: contact %s", r.name, table.concat(s, ", "))
   end
   -- Between scans: contact change, and the local current density from the
   -- Li thickness change (seed 002 eq. 3) with its hot spots.

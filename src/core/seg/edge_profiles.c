@@ -7,7 +7,7 @@
  * it lie inside the electrode, the ones after it in the interphase or the
  * electrolyte. Whatever the interface's height in each column, the same
  * channel then holds the same place relative to it, so a classifier working
- * on (y, x) maps (contact_classify's network) sees the interface's z profile
+ * on (y, x) maps (tl.operando.classify_contact's network) sees the interface's z profile
  * as channels and its in-plane neighbourhood as pixels.
  *
  * Steps outside the column repeat its first or last voxel. With both levels
@@ -19,8 +19,6 @@
 #include "seg_columns.h"
 
 #include <math.h>
-#include <stdlib.h>
-#include <string.h>
 
 typedef struct {
     const tl_edge_profile_opts *o;

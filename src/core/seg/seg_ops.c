@@ -179,6 +179,18 @@ static const tl_ret interfacial_voids_rets[] = {
     {0},
 };
 
+/* Levels not given (NaN) from the band's proposal (li_thickness, interphase);
+ * steel may be NULL. */
+static int fill_levels(const tl_volume *v, double *li, double *steel, double *vd, const char *op, tl_error *err)
+{
+    tl_threshold_proposal p;
+    if (tl_propose_thresholds_whole(v, 1, 5, 5, &p, err)) return tl_err_prefix(err, op);
+    if (isnan(*li)) *li = p.li_mean;
+    if (steel && isnan(*steel)) *steel = p.steel_mean;
+    if (isnan(*vd)) *vd = p.void_level;
+    return 0;
+}
+
 /* ---- li_thickness ---- */
 static int run_li_thickness(const tl_value *a, tl_record *out, tl_error *err)
 {
@@ -187,11 +199,7 @@ static int run_li_thickness(const tl_value *a, tl_record *out, tl_error *err)
                               a[8].set ? a[8].u.vol : NULL};
     int proposed = 0;
     if (isnan(o.li_level) || isnan(o.steel_level) || (a[2].set && !a[6].set)) {
-        tl_threshold_proposal p;
-        if (tl_propose_thresholds_whole(v, 1, 5, 5, &p, err)) return tl_err_prefix(err, "li_thickness: ");
-        if (isnan(o.li_level)) o.li_level = p.li_mean;
-        if (isnan(o.steel_level)) o.steel_level = p.steel_mean;
-        if (isnan(o.void_level)) o.void_level = p.void_level;
+        if (fill_levels(v, &o.li_level, &o.steel_level, &o.void_level, "li_thickness: ", err)) return -1;
         proposed = 1;
     }
     tl_li_thickness_result r;
@@ -278,12 +286,9 @@ static int run_interphase(const tl_value *a, tl_record *out, tl_error *err)
     const tl_volume *v = a[0].u.vol;
     tl_interphase_opts o = {electrode_arg(&a[3]), opt_num(&a[4]), opt_num(&a[5]), opt_num(&a[6]), opt_num(&a[7]),
                             a[8].set ? a[8].u.vol : NULL};
-    if (isnan(o.li_level) || (a[2].set && !a[5].set)) {
-        tl_threshold_proposal p;
-        if (tl_propose_thresholds_whole(v, 1, 5, 5, &p, err)) return tl_err_prefix(err, "interphase: ");
-        if (isnan(o.li_level)) o.li_level = p.li_mean;
-        if (isnan(o.void_level)) o.void_level = p.void_level;
-    }
+    if ((isnan(o.li_level) || (a[2].set && !a[5].set)) &&
+        fill_levels(v, &o.li_level, NULL, &o.void_level, "interphase: ", err))
+        return -1;
     tl_interphase_result r;
     if (tl_interphase(v, a[1].u.vol, a[2].set ? a[2].u.vol : NULL, &o, &r, err)) return -1;
     tl_rec_volume(out, "thickness_um", r.thickness_um);
@@ -674,7 +679,8 @@ const tl_op tl_ops_seg[] = {
      .doc = "For every (y, x) column with lithium, channel j of the result is the voxel j - before steps past the column's "
             "last Li voxel, walking from the collector (channel `before` is that last Li voxel). Whatever the interface "
             "height of each column, a channel holds the same place relative to it, so a network working on (y, x) maps "
-            "sees the interface's z profile as channels and its in-plane neighbours as pixels (contact_classify). Steps "
+            "sees the interface's z profile as channels and its in-plane neighbours as pixels (the quickstart's contact "
+            "classifier, tl.operando.classify_contact). Steps "
             "outside the column repeat its end voxel; columns without Li take `fill`. With li_level and void_level the "
             "values are scaled to void 0, Li 1.",
      .args = edge_profiles_args, .rets = edge_profiles_rets,
