@@ -46,14 +46,7 @@ static void edge_column(void *ctx, size_t col, const float *v, const uint8_t *li
 
 tl_volume *tl_edge_profiles(const tl_volume *vol, const tl_volume *li, const tl_edge_profile_opts *o, tl_error *err)
 {
-    if (vol->dtype != TL_F32) { tl_err(err, "edge_profiles: volume must be f32, got %s", tl_dtype_name(vol->dtype)); return NULL; }
-    if (li->dtype != TL_U8) { tl_err(err, "edge_profiles: li mask must be u8, got %s", tl_dtype_name(li->dtype)); return NULL; }
-    if (tl_vol_check_same_shape(vol, "volume", li, "li", err)) { tl_err_prefix(err, "edge_profiles: "); return NULL; }
-    char sh[64];
-    if (vol->nz < 2) {
-        tl_err(err, "edge_profiles: volume must be 3D (columns along z), got a 2D map of shape %s", tl_vol_shape_str(vol, sh, sizeof sh));
-        return NULL;
-    }
+    if (tl_check_column_inputs(vol, li, NULL, "edge_profiles", err)) return NULL;
     if (o->before < 0 || o->after < 0 || o->before + o->after + 1 > 1024) {
         tl_err(err, "edge_profiles: before (%d) and after (%d) must be >= 0 with at most 1024 channels", o->before, o->after);
         return NULL;

@@ -149,17 +149,10 @@ int tl_interphase(const tl_volume *vol, const tl_volume *li, const tl_volume *vo
                   tl_interphase_result *r, tl_error *err)
 {
     memset(r, 0, sizeof *r);
-    if (vol->dtype != TL_F32) return tl_err(err, "interphase: volume must be f32, got %s", tl_dtype_name(vol->dtype));
-    if (li->dtype != TL_U8) return tl_err(err, "interphase: li mask must be u8, got %s", tl_dtype_name(li->dtype));
-    if (tl_vol_check_same_shape(vol, "volume", li, "li", err)) return tl_err_prefix(err, "interphase: ");
-    if (voids) {
-        if (voids->dtype != TL_U8) return tl_err(err, "interphase: voids mask must be u8, got %s", tl_dtype_name(voids->dtype));
-        if (tl_vol_check_same_shape(vol, "volume", voids, "voids", err)) return tl_err_prefix(err, "interphase: ");
-    }
-    const size_t nz = vol->nz, ny = vol->ny, nx = vol->nx;
+    if (tl_check_column_inputs(vol, li, voids, "interphase", err)) return -1;
+    const size_t ny = vol->ny, nx = vol->nx;
     char sh[64];
-    if (nz < 3) return tl_err(err, "interphase: volume must be 3D with columns along z, got shape %s", tl_vol_shape_str(vol, sh, sizeof sh));
-    if (nz > 1000000) return tl_err(err, "interphase: nz %zu too large", nz);
+    if (vol->nz < 3) return tl_err(err, "interphase: volume must be 3D with columns along z, got shape %s", tl_vol_shape_str(vol, sh, sizeof sh));
     if (!isfinite(o->li_level)) return tl_err(err, "interphase: li_level must be a finite number");
     if (isfinite(o->void_level) && !(o->void_level < o->li_level))
         return tl_err(err, "interphase: void_level (%g) must be below li_level (%g)", o->void_level, o->li_level);

@@ -102,17 +102,8 @@ int tl_li_thickness(const tl_volume *vol, const tl_volume *li, const tl_volume *
                     tl_li_thickness_result *r, tl_error *err)
 {
     memset(r, 0, sizeof *r);
-    if (vol->dtype != TL_F32) return tl_err(err, "li_thickness: volume must be f32, got %s", tl_dtype_name(vol->dtype));
-    if (li->dtype != TL_U8) return tl_err(err, "li_thickness: li mask must be u8, got %s", tl_dtype_name(li->dtype));
-    if (tl_vol_check_same_shape(vol, "volume", li, "li", err)) return tl_err_prefix(err, "li_thickness: ");
-    if (voids) {
-        if (voids->dtype != TL_U8) return tl_err(err, "li_thickness: voids mask must be u8, got %s", tl_dtype_name(voids->dtype));
-        if (tl_vol_check_same_shape(vol, "volume", voids, "voids", err)) return tl_err_prefix(err, "li_thickness: ");
-    }
-    const size_t nz = vol->nz, ny = vol->ny, nx = vol->nx, ncol = ny * nx;
-    char sh[64];
-    if (nz < 2) return tl_err(err, "li_thickness: volume must be 3D (columns along z), got a 2D map of shape %s", tl_vol_shape_str(vol, sh, sizeof sh));
-    if (nz > INT32_MAX) return tl_err(err, "li_thickness: nz %zu too large", nz);
+    if (tl_check_column_inputs(vol, li, voids, "li_thickness", err)) return -1;
+    const size_t ncol = vol->ny * vol->nx;
     if (tl_check_contact_map(o->contact, li, "li_thickness", err)) return -1;
     li_ctx c = {o->li_level, o->steel_level, o->void_level, o->partner_level,
                 o->contact ? (const uint8_t *)o->contact->data : NULL, NULL, NULL};

@@ -3,6 +3,7 @@
 #include "seg_columns.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include "../util/sort.h"
 
@@ -86,6 +87,24 @@ double tl_median_float(float *x, size_t n)
     if (n == 0) return NAN;
     qsort(x, n, sizeof *x, tl_cmp_float);
     return n % 2 ? x[n / 2] : 0.5 * ((double)x[n / 2 - 1] + x[n / 2]);
+}
+
+int tl_check_column_inputs(const tl_volume *vol, const tl_volume *li, const tl_volume *voids, const char *op,
+                           tl_error *err)
+{
+    char sh[64];
+    if (vol->dtype != TL_F32) return tl_err(err, "%s: volume must be f32, got %s", op, tl_dtype_name(vol->dtype));
+    if (li->dtype != TL_U8) return tl_err(err, "%s: li mask must be u8, got %s", op, tl_dtype_name(li->dtype));
+    if (tl_vol_check_same_shape(vol, "volume", li, "li", err)) return tl_err_prefix(err, "%s: ", op);
+    if (voids) {
+        if (voids->dtype != TL_U8) return tl_err(err, "%s: voids mask must be u8, got %s", op, tl_dtype_name(voids->dtype));
+        if (tl_vol_check_same_shape(vol, "volume", voids, "voids", err)) return tl_err_prefix(err, "%s: ", op);
+    }
+    if (vol->nz < 2)
+        return tl_err(err, "%s: volume must be 3D (columns along z), got a 2D map of shape %s", op,
+                      tl_vol_shape_str(vol, sh, sizeof sh));
+    if (vol->nz > INT32_MAX) return tl_err(err, "%s: nz %zu too large", op, vol->nz);
+    return 0;
 }
 
 int tl_check_contact_map(const tl_volume *contact, const tl_volume *li, const char *op, tl_error *err)

@@ -56,6 +56,12 @@ static inline const uint8_t *tl_voids_unless_contact(const uint8_t *vd, const ui
 {
     return contact && contact[col] ? NULL : vd;
 }
+/* The inputs of a per-column measurement: an f32 volume with columns along
+ * z (nz >= 2), a u8 Li mask and an optional u8 void mask of its shape; op
+ * names the operator in the error. */
+int tl_check_column_inputs(const tl_volume *vol, const tl_volume *li, const tl_volume *voids, const char *op,
+                           tl_error *err);
+
 /* contact (may be NULL) must be a u8 (y, x) map of li's columns; op names
  * the operator in the error. */
 int tl_check_contact_map(const tl_volume *contact, const tl_volume *li, const char *op, tl_error *err);
