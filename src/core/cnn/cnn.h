@@ -42,7 +42,6 @@ typedef struct cnn_layer {
     float *bias;      /* cout, or NULL */
     float *wpack;     /* conv weights packed for cnn_conv_direct, or NULL */
     float *bn_scale, *bn_shift; /* a batch norm kept as a per-channel affine */
-    double eps;
     int relu;         /* ReLU fused after this layer */
     int dead;         /* folded into another layer: produces no tensor */
     int pool_after;   /* conv: 1 + index of a 2x2 max-pool of its output that it

@@ -288,7 +288,6 @@ static int read_layer(hid_t g, int index, cnn_layer *L, const int *chan, size_t 
         double eps = 1e-5;
         if (attr_doubles(g, "eps", &eps, 1, 1, NULL, c) < 0) return -1;
         if (!(eps >= 0)) return tl_err(c->err, "'%s': %s: attribute 'eps' must be >= 0", c->path, where);
-        L->eps = eps;
         hsize_t bd[1] = {(hsize_t)cin};
         static const char *const names[4] = {"weight", "bias", "running_mean", "running_var"};
         float *p[4] = {0};
@@ -534,9 +533,14 @@ static int finish(tl_cnn *net, const int *chan, tl_error *err)
     }
     free(down);
     free(other);
-    for (int i = 0; i < net->nlayers; i++)
-        if (!net->layers[i].dead && cnn_direct_ok(&net->layers[i]) && cnn_direct_pack(&net->layers[i]))
-            return tl_err(err, "'%s': out of memory", net->path);
+    for (int i = 0; i < net->nlayers; i++) {
+        cnn_layer *L = &net->layers[i];
+        if (L->dead || !cnn_direct_ok(L)) continue;
+        if (cnn_direct_pack(L)) return tl_err(err, "'%s': out of memory", net->path);
+        /* packed layers run the direct kernel only: the (out, in) copy is not read again */
+        free(L->weight);
+        L->weight = NULL;
+    }
     net->n_classes = chan[net->output];
     return 0;
 }
