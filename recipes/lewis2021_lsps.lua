@@ -38,12 +38,6 @@ local P = tl.params {
   kappa_electrolyte = 0.0021, -- S/cm (LSPS, seed 000)
 }
 
-local function exists(path)
-  local f = io.open(path, "rb")
-  if f then f:close() end
-  return f ~= nil
-end
-
 -- the scan list
 local scans = {}
 if P.scans:find(",", 1, true) or P.scans:match("%.h5$") then
@@ -62,7 +56,7 @@ else
   end
 end
 if #scans == 0 then error("no Data Exchange scans in '" .. P.scans .. "'") end
-for _, s in ipairs(scans) do if not exists(s) then error("scan '" .. s .. "' not found") end end
+for _, s in ipairs(scans) do if not O.exists(s) then error("scan '" .. s .. "' not found") end end
 
 local times = {}
 if P.times_s[1] == -1 then

@@ -29,27 +29,16 @@ local P = tl.params {
 }
 
 local t_start = tl.clock()
-local function exists(path)
-  local f = io.open(path, "rb")
-  if f then f:close() end
-  return f ~= nil
-end
 
 -- 1. The dataset: built once (make demo rebuilds it when its generator changes).
-if not exists(P.dataset .. "/cell.mpt") then
+if not O.exists(P.dataset .. "/cell.mpt") then
   O.log("building the demo dataset in %s (size %s)", P.dataset, P.size)
   local cmd = string.format("%s datasets/make_demo.lua -p size=%s -p out=%s", arg[-1] or "./tomolith", P.size, P.dataset)
   assert(os.execute(cmd), "building the demo dataset failed: " .. cmd)
 end
 assert(os.execute("mkdir -p '" .. P.out .. "'"), "cannot create " .. P.out)
 
-local scans, times = {}, {}
-for i = 0, 99 do
-  local path = string.format("%s/scan_%02d.h5", P.dataset, i)
-  if not exists(path) then break end
-  scans[#scans + 1] = path
-  times[#times + 1] = i * P.step_s
-end
+local scans, times = O.scan_files(P.dataset, P.step_s)
 assert(#scans >= 2, "no scan_NN.h5 series in " .. P.dataset)
 
 -- 2. Images: reconstruct, segment, measure (tl.operando, shared with

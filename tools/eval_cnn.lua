@@ -29,27 +29,6 @@ local function any_of(lab, list)
   return m:gt(0)
 end
 
--- Otsu's threshold from a histogram (counts, edges)
-local function otsu(hist, edges)
-  local total, sum = 0, 0
-  for i, c in ipairs(hist) do
-    local x = 0.5 * (edges[i] + edges[i + 1])
-    total, sum = total + c, sum + c * x
-  end
-  local w0, s0, best, thr = 0, 0, -1, edges[1]
-  for i, c in ipairs(hist) do
-    local x = 0.5 * (edges[i] + edges[i + 1])
-    w0, s0 = w0 + c, s0 + c * x
-    local w1 = total - w0
-    if w0 > 0 and w1 > 0 then
-      local m0, m1 = s0 / w0, (sum - s0) / w1
-      local between = w0 * w1 * (m0 - m1) ^ 2
-      if between > best then best, thr = between, edges[i + 1] end
-    end
-  end
-  return thr
-end
-
 -- pooled intersection and union from tl.compare
 local function pool(acc, key, c)
   local a, b = c.fraction_measured * c.count, c.fraction_reference * c.count
@@ -76,8 +55,7 @@ local function evaluate(title, rec, lab, acc)
   local region = any_of(lab, { 1, 2 })
   local void = lab:eq(1)
   local cnn = tl.compare(seg.labels:eq(0), void, { mask = region })
-  local h = tl.stats(rec, { mask = region, bins = 256 })
-  local thr = otsu(h.hist, h.edges)
+  local thr = tl.otsu(rec, { roi = region, bins = 256 }).thresholds[1]
   local ots = tl.compare(rec:lt(thr), void, { mask = region })
   pool(acc, "cnn_void", cnn)
   pool(acc, "otsu_void", ots)

@@ -32,11 +32,6 @@ local function list(s)
   for v in tostring(s):gmatch("[^,%s]+") do t[#t + 1] = tonumber(v) or error("not a number: " .. v) end
   return t
 end
-local function exists(path)
-  local f = io.open(path, "rb")
-  if f then f:close() end
-  return f ~= nil
-end
 
 local seeds, currents = list(P.seeds), list(P.currents)
 assert(os.execute("mkdir -p '" .. P.out .. "'"), "cannot create " .. P.out)
@@ -45,17 +40,12 @@ for n, seed in ipairs(seeds) do
   assert(seed ~= 2026, "seed 2026 is the demo's: training on it would test on the training data")
   local dir = string.format("%s/series_%d", P.out, seed)
   local cd = currents[(n - 1) % #currents + 1]
-  if not exists(dir .. "/cell.mpt") then
+  if not O.exists(dir .. "/cell.mpt") then
     local cmd = string.format("%s datasets/make_demo.lua -p size=%s -p out=%s -p seed=%d -p current_density=%g",
       arg[-1] or "./tomolith", P.size, dir, seed, cd)
     assert(os.execute(cmd), "building the series failed: " .. cmd)
   end
-  local scans, times = {}, {}
-  for i = 0, 99 do
-    local scan = string.format("%s/scan_%02d.h5", dir, i)
-    if not exists(scan) then break end
-    scans[#scans + 1], times[#times + 1] = scan, 3600 * i
-  end
+  local scans, times = O.scan_files(dir, 3600)
   -- the quickstart's analysis, both passes, without a classifier
   -- reconstructions per ring-removal setting, kept for the next run
   local rdir = string.format("%s/recon_%s_%d", dir, P.stripes, P.stripe_size)

@@ -135,7 +135,7 @@ def main(argv=None):
             print("step %5d  loss %.4f  held-out contact error: worst %.2f pp, mean |%.2f| pp, misclassified %.2f %%  (%.0f s)"
                   % (step, loss.item(), worst, np.mean([abs(e[1]) for e in ev]), np.mean([e[2] for e in ev]),
                      time.time() - t0), flush=True)
-    ev = evaluate(model, held)
+    # ev: the last step's evaluation (the loop always evaluates at a.steps)
     with open(a.out + ".eval.txt", "w") as f:
         f.write("map,contact_error_pp,misclassified_pct\n")
         for name, err, mis in ev:

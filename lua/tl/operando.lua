@@ -17,6 +17,24 @@ local O = {}
 -- the partial voxels at the void edges by 5-7 %).
 O.defaults = { smooth_um = 1.7, k_void = 3.5, stripes = "sort", stripe_size = 5 }
 
+-- A file that can be opened.
+function O.exists(path)
+  local f = io.open(path, "rb")
+  if f then f:close() end
+  return f ~= nil
+end
+
+-- A demo-like series' scans: dir/scan_00.h5, scan_01.h5, ... while they
+-- exist, with times step_s apart.
+function O.scan_files(dir, step_s)
+  local scans, times = {}, {}
+  while O.exists(string.format("%s/scan_%02d.h5", dir, #scans)) do
+    times[#scans + 1] = #scans * step_s
+    scans[#scans + 1] = string.format("%s/scan_%02d.h5", dir, #scans)
+  end
+  return scans, times
+end
+
 local function log(fmt, ...)
   io.stderr:write(string.format(fmt, ...) .. "\n")
 end
@@ -83,14 +101,6 @@ function O.load_band(recon_path, band, opts)
   return raw, vol
 end
 
--- One electrode of one scan: Li by column traversal, interfacial voids,
--- the contact map and its regions (seed 000, Methods), Li thickness and
--- interphase.
-function O.analyse_electrode(recon_path, electrode, band, opts)
-  local raw, vol = O.load_band(recon_path, band, opts)
-  return O.segment_band(raw, vol, electrode, band, opts)
-end
-
 -- A band's thresholds: the user's for this electrode (used as they are), or
 -- proposed from the smoothed band. A copy, so the caller may adjust it.
 local function band_thresholds(vol, electrode, opts)
@@ -100,23 +110,35 @@ local function band_thresholds(vol, electrode, opts)
   return th
 end
 
--- analyse_series' first pass over a band: only what the series' interphase
--- level needs (thresholds, the Li walk, the voids, the interphase), kept
--- with the loaded band for the second pass.
-function O.first_pass(recon_path, electrode, band, opts)
-  local raw, vol = O.load_band(recon_path, band, opts)
-  local th = band_thresholds(vol, electrode, opts)
-  local li = tl.threshold_columns(vol, { electrode = electrode, li_max = th.li_max, max_gap = opts.max_gap or 2,
+-- Seed 000's two walks over a band: lithium from the collector, then the
+-- interfacial voids from the electrolyte.
+local function walk(vol, electrode, th, max_gap, opts)
+  local li = tl.threshold_columns(vol, { electrode = electrode, li_max = th.li_max, max_gap = max_gap,
     sse_min = th.sse_min, steel_min = th.steel_min, window = opts.window })
   local voids = tl.interfacial_voids(vol, li.li, { electrode = electrode, void_max = th.void_max,
     sse_min = th.sse_min, window = opts.window, li_level = th.li_level, void_level = th.void_level })
-  return { electrode = electrode, band = band, raw = raw, volume = vol, thresholds = th,
-    interphase = O.interphase(vol, li.li, voids.voids, electrode, th, opts.interphase_level) }
+  return li, voids
+end
+
+-- analyse_series' first pass over a band: only what the series' interphase
+-- level needs (thresholds, the walks, the interphase; nothing past the
+-- thresholds when the level is given), kept with the loaded band for the
+-- second pass.
+function O.first_pass(recon_path, electrode, band, opts)
+  local raw, vol = O.load_band(recon_path, band, opts)
+  local th = band_thresholds(vol, electrode, opts)
+  local r = { electrode = electrode, band = band, raw = raw, volume = vol, thresholds = th }
+  if not opts.interphase_level then
+    local li, voids = walk(vol, electrode, th, opts.max_gap or 2, opts)
+    r.interphase = O.interphase(vol, li.li, voids.voids, electrode, th)
+  end
+  return r
 end
 
 -- The analysis of a loaded band (raw and smoothed). interphase_level: the
 -- series' interphase (analyse_series' second pass); th: the band's
--- thresholds when already at hand (the first pass's), nil to get them. Where the interphase is
+-- thresholds when already at hand (the first pass's, adjusted in place), nil
+-- to get them. Where the interphase is
 -- darker than li_max (seed 000's li_max sits between Li and the electrolyte,
 -- and the interphase lies between them), the Li walk would run on through
 -- it, and into a pore behind it; lithium is then what is darker than the
@@ -126,27 +148,17 @@ end
 -- at least 3 voxels bright).
 function O.segment_band(raw, vol, electrode, band, opts, interphase_level, th)
   local given = opts.thresholds and opts.thresholds[electrode]
-  if th then
-    local copy = {}
-    for k, v in pairs(th) do copy[k] = v end
-    th = copy
-  else
-    th = band_thresholds(vol, electrode, opts)
-  end
+  th = th or band_thresholds(vol, electrode, opts)
   th.max_gap = opts.max_gap or 2
   -- (thresholds given by the user are used as they are)
   if not given and interphase_level and interphase_level > th.li_level
      and 0.5 * (th.li_level + interphase_level) < th.li_max then
     th.li_max, th.max_gap = 0.5 * (th.li_level + interphase_level), opts.max_gap or 3
   end
-  local li = tl.threshold_columns(vol, { electrode = electrode, li_max = th.li_max, max_gap = th.max_gap,
-    sse_min = th.sse_min, steel_min = th.steel_min, window = opts.window })
-  local voids = tl.interfacial_voids(vol, li.li, { electrode = electrode, void_max = th.void_max,
-    sse_min = th.sse_min, window = opts.window, li_level = th.li_level, void_level = th.void_level })
+  local li, voids = walk(vol, electrode, th, th.max_gap, opts)
   -- the cell's footprint is where the electrode is (columns outside the rod
   -- reach no collector and hold no Li): contact is a fraction of it
-  local footprint = li.has_li
-  local cell_mm2 = tl.regions(footprint, { size_mm2 = 0 }).total_mm2
+  local cell_mm2 = tl.regions(li.has_li, { size_mm2 = 0 }).total_mm2
   -- contact fails a column on any of `depth` voxels: its void cut-off is
   -- stricter than one voxel's (propose_thresholds' contact_void_max)
   local contact = tl.contact_map(vol, li.li, { electrode = electrode, void_max = th.contact_void_max or th.void_max,
@@ -157,10 +169,9 @@ function O.segment_band(raw, vol, electrode, band, opts, interphase_level, th)
     electrode = electrode, band = band, volume = vol, raw = raw, thresholds = th,
     li = li.li, has_li = li.has_li, voids = voids.voids, contact = contact.contact,
     void_height_um = voids.height_um,
-    contact_mm2 = contact.contact_mm2, map_mm2 = contact.map_mm2, cell_mm2 = cell_mm2, footprint = footprint,
+    contact_mm2 = contact.contact_mm2, cell_mm2 = cell_mm2,
     contact_fraction = contact.contact_mm2 / cell_mm2,
     j_effective = contact.j_effective, void_volume_um3 = voids.void_volume_um3,
-    pore_runs = voids.pore_runs,
     regions = regions,
   }
   if opts.contact_net then O.classify_contact(m, opts.contact_net, opts) end
@@ -173,7 +184,7 @@ function O.segment_band(raw, vol, electrode, band, opts, interphase_level, th)
   return m
 end
 
--- Li thickness to a fraction of a voxel (m: analyse_electrode's result):
+-- Li thickness to a fraction of a voxel (m: segment_band's result):
 -- partial volume at the collector and at the Li's far edge, voids excluded.
 -- The Li's partner there is the interphase when one is known (analyse_series
 -- passes the series' interphase level: an interphase as bright as li_max is
@@ -190,7 +201,7 @@ function O.li_thickness(m, partner_level)
   return m
 end
 
--- The contact classifier's input for one analysed band (analyse_electrode's
+-- The contact classifier's input for one analysed band (segment_band's
 -- result): the Li mask's footprint, then each column's profile around the
 -- end of its Li run from the smoothed and from the raw band, scaled to void 0
 -- and Li 1 (edge_profiles). The training data (tools/make_contact_training_data.lua)
