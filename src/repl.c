@@ -4,6 +4,7 @@
  * With a terminal: readline, history in ~/.tomolith_history, and tab
  * completion of table fields and methods (tl.con<TAB>, v:cr<TAB>). */
 #include "repl.h"
+#include "util/bigbuf.h"
 
 #include <lauxlib.h>
 #include <readline/history.h>
@@ -213,6 +214,7 @@ void tl_repl(lua_State *L, const char *progname)
             fflush(stderr);
         }
         lua_settop(L, 0);
+        tl_big_trim(); /* back at the prompt, freed volumes' buffers go back to the system */
         fflush(stdout);
     }
     if (tty) putchar('\n');

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "tl_lua.h"
+#include "util/bigbuf.h"
 
 typedef struct { tl_volume *v; } vol_box;
 
@@ -16,6 +17,7 @@ void tl_lua_gc_pace(lua_State *L)
 {
     if (tl_vol_live_bytes() <= gc_threshold) return;
     lua_gc(L, LUA_GCCOLLECT);
+    tl_big_trim(); /* memory is short: the freed volumes' cached buffers go back too */
     size_t live = tl_vol_live_bytes();
     gc_threshold = live * 2 > ((size_t)256 << 20) ? live * 2 : ((size_t)256 << 20);
 }

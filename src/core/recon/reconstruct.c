@@ -249,17 +249,17 @@ int tl_reconstruct(const tl_recon_source *s, const tl_recon_opts *o, tl_volume *
     if (!(pixel_um > 0))
         return tl_err(err, "reconstruct: the pixel size is unknown (the file does not say): give pixel_um");
     size_t N = in.n_cols, na = in.n_angles;
-    double *theta = tl_big_alloc(sizeof(double) * na, 0);
+    double *theta = malloc(sizeof(double) * na);
     if (!theta) return tl_err(err, "reconstruct: out of memory");
     for (size_t a = 0; a < na; a++) {
-        if (!isfinite(in.theta_deg[a])) { tl_big_free(theta); return tl_err(err, "reconstruct: angle %zu is not finite", a + 1); }
+        if (!isfinite(in.theta_deg[a])) { free(theta); return tl_err(err, "reconstruct: angle %zu is not finite", a + 1); }
         theta[a] = in.theta_deg[a] * M_PI / 180.0;
     }
     tl_gridrec_opts g = o->grid;
     if (isnan(g.center)) {
-        if (find_center_auto(s, &in, o, (r0 + r1) / 2, &g.center, err)) { tl_big_free(theta); return -1; }
+        if (find_center_auto(s, &in, o, (r0 + r1) / 2, &g.center, err)) { free(theta); return -1; }
     } else if (g.center < 0 || g.center > (double)(N - 1)) {
-        tl_big_free(theta);
+        free(theta);
         return tl_err(err, "reconstruct: centre %g is outside the detector (columns 0..%zu)", g.center, N - 1);
     }
     *center = g.center;
@@ -273,10 +273,10 @@ int tl_reconstruct(const tl_recon_source *s, const tl_recon_opts *o, tl_volume *
     double vox[3] = {pixel_um, pixel_um, pixel_um};
     if (o->output) {
         w = tl_h5_writer_open(o->output, "/volume", TL_F32, nz, N, N, vox, err);
-        if (!w || tl_h5_writer_attr(w, "units", "1/cm", err)) { if (w) tl_h5_writer_abort(w); tl_big_free(theta); return -1; }
+        if (!w || tl_h5_writer_attr(w, "units", "1/cm", err)) { if (w) tl_h5_writer_abort(w); free(theta); return -1; }
     } else {
         out = tl_vol_new_uninit(TL_F32, nz, N, N, err);
-        if (!out) { tl_big_free(theta); return -1; }
+        if (!out) { free(theta); return -1; }
         tl_vol_set_voxel(out, pixel_um, pixel_um, pixel_um);
         tl_vol_meta_set(out, "units", "1/cm", err);
     }
@@ -312,7 +312,7 @@ int tl_reconstruct(const tl_recon_source *s, const tl_recon_opts *o, tl_volume *
         tl_progress("reconstruct", b1 - r0, nz);
         if (rc == 0) rc = tl_check_interrupt(err);
     }
-    tl_big_free(theta);
+    free(theta);
     tl_vol_unref(blk);
     tl_gridrec_release(); /* the grids and geometry are only worth keeping between blocks */
     if (rc) {

@@ -62,7 +62,7 @@ void tl_big_free(void *p)
     pthread_mutex_lock(&lock);
     int slot = -1;
     if (total <= BUDGET) {
-        /* make room: drop the oldest entries until this one fits the budget */
+        /* make room: drop entries, in slot order, until this one fits the budget */
         for (int i = 0; i < SLOTS && cached_bytes + total > BUDGET; i++)
             if (cache[i].base) {
                 munmap(cache[i].base, cache[i].total);

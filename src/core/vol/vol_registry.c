@@ -93,7 +93,8 @@ static int run_full(const tl_value *a, tl_record *out, tl_error *err)
         /* one converted element, copied along: the store rounds and clamps once */
         size_t n = tl_vol_count(v), es = tl_dtype_size(d);
         tl_store_f64(v->data, d, 0, 1, &value);
-        for (size_t i = 1; i < n; i++) memcpy((char *)v->data + i * es, v->data, es);
+        for (size_t k = 1; k < n; k *= 2) /* doubling copies: a few large memcpys, not n small ones */
+            memcpy((char *)v->data + k * es, v->data, (k < n - k ? k : n - k) * es);
     }
     return tl_rec_volume(out, "volume", v);
 }
