@@ -59,6 +59,13 @@ typedef struct cnn_layer {
                              never materialised, they read the small rows */
 } cnn_layer;
 
+/* A 2 x 2 window with stride 2, no padding, no dilation: the U-Net's max-pool
+ * and transposed-conv up-sampling, which have their own fast paths. */
+static inline int cnn_window_2x2s2(const cnn_layer *L)
+{
+    return L->kh == 2 && L->kw == 2 && L->sh == 2 && L->sw == 2 && L->ph == 0 && L->pw == 0 && L->dh == 1 && L->dw == 1;
+}
+
 typedef struct tl_cnn {
     char *path;
     char *group;          /* HDF5 group of the network ("/" = the file) */

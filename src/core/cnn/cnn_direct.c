@@ -47,8 +47,7 @@ typedef struct direct_geom {
  * padding, dilation or output padding (the U-Net's 2x up). */
 static int convt_k2s2(const cnn_layer *L)
 {
-    return L->kind == CNN_CONVT && L->kh == 2 && L->kw == 2 && L->sh == 2 && L->sw == 2 && L->ph == 0 &&
-           L->pw == 0 && L->dh == 1 && L->dw == 1 && L->oph == 0 && L->opw == 0;
+    return L->kind == CNN_CONVT && cnn_window_2x2s2(L) && L->oph == 0 && L->opw == 0;
 }
 
 int cnn_direct_ok(const cnn_layer *L)

@@ -3,6 +3,7 @@
  * fuse ReLUs. Every error names the file and the layer (group id and the
  * PyTorch module name) and the dataset or attribute at fault. */
 #include "cnn.h"
+#include "../io/h5util.h"
 
 #include <hdf5.h>
 #include <math.h>
@@ -28,39 +29,18 @@ typedef struct ctx {
     tl_error *err;
 } ctx;
 
+/* A string attribute, malloc'ed into *out (io/h5util's reader: fixed or
+ * variable length, either character set); 1 when absent. */
 static int attr_string(hid_t loc, const char *name, char **out, ctx *c)
 {
     *out = NULL;
     if (H5Aexists(loc, name) <= 0) return 1;
     hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
-    hid_t t = a >= 0 ? H5Aget_type(a) : -1;
-    int rc = -1;
-    if (t < 0 || H5Tget_class(t) != H5T_STRING) {
-        tl_err(c->err, "'%s': %s: attribute '%s' is not a string", c->path, c->where, name);
-        goto done;
+    if (a >= 0) {
+        *out = tl_h5_attr_read_string(a);
+        H5Aclose(a);
     }
-    hid_t mem = H5Tcopy(H5T_C_S1);
-    if (H5Tis_variable_str(t) > 0) {
-        H5Tset_size(mem, H5T_VARIABLE);
-        H5Tset_cset(mem, H5Tget_cset(t));
-        char *s = NULL;
-        if (H5Aread(a, mem, &s) >= 0 && s) {
-            *out = strdup(s);
-            H5free_memory(s);
-            rc = 0;
-        }
-    } else {
-        size_t n = H5Tget_size(t);
-        H5Tset_size(mem, n + 1);
-        char *s = calloc(n + 2, 1);
-        if (s && H5Aread(a, mem, s) >= 0) { *out = s; rc = 0; } else free(s);
-    }
-    H5Tclose(mem);
-    if (rc) tl_err(c->err, "'%s': %s: cannot read string attribute '%s'", c->path, c->where, name);
-done:
-    if (t >= 0) H5Tclose(t);
-    if (a >= 0) H5Aclose(a);
-    return rc;
+    return *out ? 0 : tl_err(c->err, "'%s': %s: attribute '%s' is not a readable string", c->path, c->where, name);
 }
 
 /* Reads a numeric attribute of exactly n elements (n = 0: any count up to
@@ -505,9 +485,7 @@ static int finish(tl_cnn *net, const int *chan, tl_error *err)
     for (int i = 0; i < net->nlayers; i++) {
         cnn_layer *L = &net->layers[i];
         int t = L->inputs ? L->inputs[0] : 0;
-        if (L->kind != CNN_MAXPOOL || L->dead || t < 1 || L->kh != 2 || L->kw != 2 || L->sh != 2 || L->sw != 2 ||
-            L->ph || L->pw || L->dh != 1 || L->dw != 1)
-            continue;
+        if (L->kind != CNN_MAXPOOL || L->dead || t < 1 || !cnn_window_2x2s2(L)) continue;
         cnn_layer *A = &net->layers[t - 1];
         if (A->kind == CNN_CONV && !A->dead && !A->pool_after && cnn_direct_ok(A)) {
             A->pool_after = i + 1;
@@ -619,10 +597,7 @@ tl_cnn *tl_cnn_load_group(const char *path, const char *group, tl_error *err)
     }
     err->msg[0] = 0;
     ctx c = {path, "root group", err};
-    H5E_auto2_t efn;
-    void *edata;
-    H5Eget_auto2(H5E_DEFAULT, &efn, &edata);
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    tl_h5_quiet(); /* the messages here name the file, group and layer */
     file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (file < 0) {
         FILE *fp = fopen(path, "rb");
@@ -630,7 +605,7 @@ tl_cnn *tl_cnn_load_group(const char *path, const char *group, tl_error *err)
         tl_err(err, "'%s': %s", path, fp ? "not an HDF5 file" : "cannot open (no such file or no permission)");
         goto fail;
     }
-    if ((strcmp(group, "/") != 0 && H5Lexists(file, group, H5P_DEFAULT) <= 0) || (f = H5Gopen2(file, group, H5P_DEFAULT)) < 0) {
+    if ((strcmp(group, "/") != 0 && tl_h5_exists(file, group) <= 0) || (f = H5Gopen2(file, group, H5P_DEFAULT)) < 0) {
         tl_err(err, "'%s': group '%s' is missing", path, group);
         goto fail;
     }
@@ -684,14 +659,12 @@ tl_cnn *tl_cnn_load_group(const char *path, const char *group, tl_error *err)
     H5Gclose(lg);
     H5Gclose(f);
     H5Fclose(file);
-    H5Eset_auto2(H5E_DEFAULT, efn, edata);
     free(chan);
     return net;
 fail:
     if (lg >= 0) H5Gclose(lg);
     if (f >= 0) H5Gclose(f);
     if (file >= 0) H5Fclose(file);
-    H5Eset_auto2(H5E_DEFAULT, efn, edata);
     free(chan);
     tl_err_prefix(err, "cnn.load: ");
     tl_cnn_free(net);

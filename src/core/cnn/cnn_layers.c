@@ -97,8 +97,7 @@ void cnn_maxpool(const cnn_layer *L, const float *in, int c, int h, int w, float
                 pool_k3s2p1(src, h, w, dst, oh, ow, vrow);
                 continue;
             }
-            if (L->kh == 2 && L->kw == 2 && L->sh == 2 && L->sw == 2 && L->ph == 0 && L->pw == 0 && L->dh == 1 &&
-                L->dw == 1) { /* the U-Net's 2x2 pool: no bounds to check, same comparisons */
+            if (cnn_window_2x2s2(L)) { /* the U-Net's 2x2 pool: no bounds to check, same comparisons */
                 for (int oy = 0; oy < oh; oy++)
                     cnn_maxpool2x2_row(src + (size_t)(2 * oy) * w, src + (size_t)(2 * oy + 1) * w, dst + (size_t)oy * ow, ow);
                 continue;
