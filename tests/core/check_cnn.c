@@ -35,6 +35,17 @@ static void rand_fill(float *x, size_t n, uint64_t *seed)
     for (size_t i = 0; i < n; i++) x[i] = (float)(tl_test_uniform(seed) - 0.5);
 }
 
+/* A conv's weights, bias and input, filled in that order from seed. */
+typedef struct { float *wt, *b, *in; } conv_data;
+static conv_data rand_conv_data(size_t nw, size_t nb, size_t nin, uint64_t *seed)
+{
+    conv_data d = {malloc(nw * sizeof(float)), malloc(nb * sizeof(float)), malloc(nin * sizeof(float))};
+    rand_fill(d.wt, nw, seed);
+    rand_fill(d.b, nb, seed);
+    rand_fill(d.in, nin, seed);
+    return d;
+}
+
 static void ck_floats(const float *o, const float *e, size_t n, double tol);
 
 /* cnn_conv2d on a contiguous (cin, h, w) tensor, through im2col + GEMM;
@@ -136,11 +147,9 @@ START_TEST(test_conv_sweep)
         int oh = cnn_conv_out(h, k, s, p, d), ow = cnn_conv_out(w, k, s, p, d);
         if (oh < 1 || ow < 1) continue;
         size_t nw = (size_t)cout * cin * k * k;
-        float *wt = malloc(nw * sizeof *wt), *b = malloc(cout * sizeof *b), *in = malloc((size_t)cin * h * w * 4);
+        conv_data cd = rand_conv_data(nw, (size_t)cout, (size_t)cin * h * w, &seed);
+        float *wt = cd.wt, *b = cd.b, *in = cd.in;
         float *o = malloc((size_t)cout * oh * ow * 4), *r = malloc((size_t)cout * oh * ow * 4);
-        rand_fill(wt, nw, &seed);
-        rand_fill(b, (size_t)cout, &seed);
-        rand_fill(in, (size_t)cin * h * w, &seed);
         L.weight = wt;
         L.bias = trial % 2 ? b : NULL;
         conv(&L, in, h, w, o, oh, ow, work);
@@ -177,11 +186,9 @@ START_TEST(test_direct_isas)
             int oh = cnn_conv_out(h, k, st, p, d), ow = cnn_conv_out(w, k, st, p, d);
             if (oh < 1 || ow < 1) continue;
             size_t nw = (size_t)cout * cin * k * k, no = (size_t)cout * oh * ow;
-            float *wt = malloc(nw * 4), *b = malloc((size_t)cout * 4), *in = malloc((size_t)cin * h * w * 4);
+            conv_data cd = rand_conv_data(nw, (size_t)cout, (size_t)cin * h * w, &seed);
+            float *wt = cd.wt, *b = cd.b, *in = cd.in;
             float *o = malloc(no * 4), *r = malloc(no * 4);
-            rand_fill(wt, nw, &seed);
-            rand_fill(b, (size_t)cout, &seed);
-            rand_fill(in, (size_t)cin * h * w, &seed);
             L.weight = wt;
             L.bias = trial % 2 ? b : NULL;
             L.relu = trial % 3 == 1;
@@ -204,11 +211,9 @@ START_TEST(test_direct_isas)
             int h = 1 + (int)(tl_test_rand(&seed) % 12), w = 1 + (int)(tl_test_rand(&seed) % 70);
             cnn_layer L = layer(CNN_CONVT, cin, cout, 2, 2, 0, 1);
             size_t nw = (size_t)cout * 4 * cin, no = (size_t)cout * 4 * h * w;
-            float *wt = malloc(nw * 4), *b = malloc((size_t)cout * 4), *in = malloc((size_t)cin * h * w * 4);
+            conv_data cd = rand_conv_data(nw, (size_t)cout, (size_t)cin * h * w, &seed);
+            float *wt = cd.wt, *b = cd.b, *in = cd.in;
             float *o = malloc(no * 4), *r = malloc(no * 4);
-            rand_fill(wt, nw, &seed);
-            rand_fill(b, (size_t)cout, &seed);
-            rand_fill(in, (size_t)cin * h * w, &seed);
             L.weight = wt; /* (cout*kh*kw, cin) */
             L.bias = trial % 2 ? b : NULL;
             L.relu = trial % 3 == 1;
@@ -384,11 +389,9 @@ START_TEST(test_conv_residual)
         const int cin = c[0], cout = c[1], h = c[2], w = c[3];
         const size_t no = (size_t)cout * h * w;
         cnn_layer L = layer(CNN_CONV, cin, cout, 3, 1, 1, 1);
-        float *wt = malloc((size_t)cout * cin * 9 * 4), *b = malloc((size_t)cout * 4), *in = malloc((size_t)cin * h * w * 4);
+        conv_data cd = rand_conv_data((size_t)cout * cin * 9, (size_t)cout, (size_t)cin * h * w, &seed);
+        float *wt = cd.wt, *b = cd.b, *in = cd.in;
         float *res = malloc(no * 4), *ref = malloc(no * 4), *o = malloc(no * 4);
-        rand_fill(wt, (size_t)cout * cin * 9, &seed);
-        rand_fill(b, (size_t)cout, &seed);
-        rand_fill(in, (size_t)cin * h * w, &seed);
         rand_fill(res, no, &seed);
         L.weight = wt;
         L.bias = b;
