@@ -2,6 +2,7 @@
  * temporary name until it is complete. */
 #include "h5_writer.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,8 +61,13 @@ tl_h5_writer *tl_h5_writer_open_deflate(const char *path, const char *dataset, t
         memcpy(w->voxel_um, voxel_um, sizeof w->voxel_um);
         w->has_voxel = 1;
     }
+    errno = 0;
     w->file = create_file(w->tmp);
-    if (w->file < 0) { tl_err(err, "cannot create HDF5 file for '%s'", path); free(w); return NULL; }
+    if (w->file < 0) {
+        tl_err(err, "cannot create HDF5 file for '%s'%s%s", path, errno ? ": " : "", errno ? strerror(errno) : "");
+        free(w);
+        return NULL;
+    }
     hsize_t dims[3] = {nz, ny, nx};
     /* Chunks of whole slices (a few MB) suit both slab writes and z-crops. */
     hsize_t chunk[3] = {1, ny, nx};
@@ -70,6 +76,9 @@ tl_h5_writer *tl_h5_writer_open_deflate(const char *path, const char *dataset, t
         hsize_t k = (1u << 20) / (slice_bytes ? slice_bytes : 1);
         chunk[0] = k > nz ? nz : k;
     }
+    /* HDF5 refuses chunks of 4 GB or more: a slice that large (32768^2 f32)
+     * is cut along y */
+    while ((double)chunk[1] * (double)nx * (double)tl_dtype_size(dtype) > 2e9) chunk[1] = (chunk[1] + 1) / 2;
     hid_t space = H5Screate_simple(3, dims, NULL);
     hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
     H5Pset_chunk(dcpl, 3, chunk);

@@ -208,3 +208,12 @@ int tl_find_center_pc(const float *p0, const float *p180, size_t n, double *cent
                       "are the two projections 180° apart?", *center, n - 1);
     return 0;
 }
+
+int tl_find_center_sino(const float *sino, size_t n_angles, size_t n_cols, const double *theta_deg,
+                        tl_center_method method, double smin, double smax, double *center, tl_error *err)
+{
+    if (method == TL_CENTER_VO) return tl_find_center_vo(sino, n_angles, n_cols, smin, smax, center, err);
+    size_t best = n_angles - 1;
+    if (theta_deg && tl_find_opposite(theta_deg, n_angles, &best, err)) return -1;
+    return tl_find_center_pc(sino, sino + best * n_cols, n_cols, center, err);
+}

@@ -119,6 +119,11 @@ int tl_find_center_pc(const float *p0, const float *p180, size_t n_cols, double 
  * for tl_find_center_pc; an error if none is within one angular step (at
  * least 1°) of it. */
 int tl_find_opposite(const double *theta_deg, size_t n_angles, size_t *best, tl_error *err);
+/* The centre of one sinogram by either method: Vo's over shifts [smin,
+ * smax], or phase correlation of the first projection with the one facing
+ * it (by theta_deg; without angles, the last projection of a 180° scan). */
+int tl_find_center_sino(const float *sino, size_t n_angles, size_t n_cols, const double *theta_deg,
+                        tl_center_method method, double smin, double smax, double *center, tl_error *err);
 
 /* ---- stripe removal (stripes.c, wavelet.c) ---- */
 /* All act in place on one sinogram (n_angles, n_cols). */

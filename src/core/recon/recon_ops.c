@@ -180,9 +180,10 @@ static const tl_ret gridrec_rets[] = {
 
 static int run_find_center(const tl_value *a, tl_record *out, tl_error *err)
 {
-    int pc = !strcmp(a[1].u.str, "pc");
+    tl_center_method method = !strcmp(a[1].u.str, "pc") ? TL_CENTER_PC : TL_CENTER_VO;
     double smin = a[3].u.num, smax = a[4].u.num, c = NAN;
-    float *sino = NULL;
+    const float *sino = NULL;
+    float *owned = NULL; /* the normalised row of a scan */
     size_t na, nc;
     const double *theta = NULL;
     if (a[0].type == TL_T_OBJECT) {
@@ -190,7 +191,7 @@ static int run_find_center(const tl_value *a, tl_record *out, tl_error *err)
         if (get_source(&a[0], NULL, NULL, NULL, &s, "find_center", err)) return -1;
         const tl_dxchange_info *in = tl_dxchange_get_info(s.dx);
         size_t row = a[2].set ? (size_t)a[2].u.i - 1 : in->n_rows / 2;
-        sino = tl_recon_sinogram_row(&s, row, 1e-6, &na, &nc, err);
+        sino = owned = tl_recon_sinogram_row(&s, row, 1e-6, &na, &nc, err);
         if (!sino) return tl_err_prefix(err, "find_center: ");
         theta = tl_dxchange_theta_deg(s.dx);
     } else {
@@ -202,25 +203,15 @@ static int run_find_center(const tl_value *a, tl_record *out, tl_error *err)
         if (row >= v->nz)
             return tl_err(err, "find_center: row %zu is outside the sinograms %s (1..%zu)", row + 1,
                           tl_vol_shape_str(v, b, sizeof b), v->nz);
-        sino = malloc(sizeof(float) * na * nc);
-        if (!sino) return tl_err(err, "find_center: out of memory");
-        memcpy(sino, (const float *)v->data + row * na * nc, sizeof(float) * na * nc);
+        sino = (const float *)v->data + row * na * nc; /* read in place */
         if (a[5].set) {
-            if (a[5].u.nums.n != na) {
-                free(sino);
+            if (a[5].u.nums.n != na)
                 return tl_err(err, "find_center: %zu angles given for sinograms %s", a[5].u.nums.n, tl_vol_shape_str(v, b, sizeof b));
-            }
             theta = a[5].u.nums.v;
         }
     }
-    int rc;
-    if (!pc) rc = tl_find_center_vo(sino, na, nc, smin, smax, &c, err);
-    else {
-        size_t best = na - 1;
-        rc = theta ? tl_find_opposite(theta, na, &best, err) : 0;
-        if (rc == 0) rc = tl_find_center_pc(sino, sino + best * nc, nc, &c, err);
-    }
-    free(sino);
+    int rc = tl_find_center_sino(sino, na, nc, theta, method, smin, smax, &c, err);
+    free(owned);
     return rc ? -1 : tl_rec_number(out, "center", c);
 }
 

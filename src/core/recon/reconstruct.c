@@ -82,13 +82,13 @@ static float *mem_rows(const tl_volume *v, size_t r0, size_t r1, tl_error *err)
     return o;
 }
 
-static float *read_rows(const tl_recon_source *s, tl_dx_which w, size_t r0, size_t r1, tl_error *err)
+static float *read_rows(const tl_recon_source *s, const src_info *in, tl_dx_which w, size_t r0, size_t r1,
+                        tl_error *err)
 {
     if (!s->dx) {
         const tl_volume *v = w == TL_DX_DATA ? s->proj : w == TL_DX_WHITE ? s->flat : s->dark;
         return mem_rows(v, r0, r1, err);
     }
-    const tl_dxchange_info *in = tl_dxchange_get_info(s->dx);
     size_t k = w == TL_DX_DATA ? in->n_angles : w == TL_DX_WHITE ? in->n_flat : in->n_dark;
     /* straight into the block buffer (a plain array, reused between blocks) */
     float *o = tl_big_alloc(sizeof(float) * (k ? k : 1) * (r1 - r0) * in->n_cols, 0);
@@ -104,15 +104,15 @@ static float *normalized_rows(const tl_recon_source *s, const src_info *in, size
     size_t nb = r1 - r0, npix = nb * in->n_cols;
     float *p = NULL, *fr = NULL, *dr = NULL, *fa = NULL, *da = NULL;
     int rc = -1;
-    p = read_rows(s, TL_DX_DATA, r0, r1, err);
+    p = read_rows(s, in, TL_DX_DATA, r0, r1, err);
     if (!p) goto done;
-    fr = read_rows(s, TL_DX_WHITE, r0, r1, err);
+    fr = read_rows(s, in, TL_DX_WHITE, r0, r1, err);
     if (!fr) goto done;
     fa = tl_big_alloc(sizeof(float) * npix, 0);
     if (!fa) { tl_err(err, "reconstruct: out of memory"); goto done; }
     if (tl_average_frames(fr, in->n_flat, npix, fa, err)) goto done;
     if (in->n_dark) {
-        dr = read_rows(s, TL_DX_DARK, r0, r1, err);
+        dr = read_rows(s, in, TL_DX_DARK, r0, r1, err);
         da = tl_big_alloc(sizeof(float) * npix, 0);
         if (!dr || !da) { if (dr) tl_err(err, "reconstruct: out of memory"); goto done; }
         if (tl_average_frames(dr, in->n_dark, npix, da, err)) goto done;
@@ -194,16 +194,9 @@ static int find_center_auto(const tl_recon_source *s, const src_info *in, const 
 {
     float *sino = normalized_rows(s, in, row, row + 1, o->floor_value, 1, err);
     if (!sino) return -1;
-    int rc;
-    if (o->stripes.method != TL_STRIPE_NONE &&
-        tl_remove_stripes(sino, in->n_angles, in->n_cols, &o->stripes, err)) { tl_big_free(sino); return -1; }
-    if (o->center_method == TL_CENTER_VO) {
-        rc = tl_find_center_vo(sino, in->n_angles, in->n_cols, -50, 50, center, err);
-    } else {
-        size_t best;
-        rc = tl_find_opposite(in->theta_deg, in->n_angles, &best, err);
-        if (rc == 0) rc = tl_find_center_pc(sino, sino + best * in->n_cols, in->n_cols, center, err);
-    }
+    int rc = o->stripes.method != TL_STRIPE_NONE ? tl_remove_stripes(sino, in->n_angles, in->n_cols, &o->stripes, err) : 0;
+    if (rc == 0)
+        rc = tl_find_center_sino(sino, in->n_angles, in->n_cols, in->theta_deg, o->center_method, -50, 50, center, err);
     tl_big_free(sino);
     return rc;
 }
