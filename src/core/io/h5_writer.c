@@ -154,11 +154,8 @@ int tl_h5_writer_attr(tl_h5_writer *w, const char *name, const char *value, tl_e
  * voxel size, so tl.provenance reports it for every format. */
 static int write_provenance(tl_h5_writer *w, tl_error *err)
 {
-    char *json = tl_io_prov_json(w->has_voxel ? w->voxel_um : NULL, NULL, err);
-    if (!json) return -1;
-    int rc = tl_h5_attr_string(w->file, "tomolith_provenance", json, err);
-    free(json);
-    return rc ? tl_err_prefix(err, "'%s': provenance: ", w->path) : 0;
+    return tl_h5_write_provenance(w->file, w->has_voxel ? w->voxel_um : NULL, err)
+               ? tl_err_prefix(err, "'%s': provenance: ", w->path) : 0;
 }
 
 int tl_h5_writer_close(tl_h5_writer *w, tl_error *err)

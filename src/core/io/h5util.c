@@ -1,5 +1,6 @@
 /* h5util.c — HDF5 conveniences. */
 #include "h5util.h"
+#include "io_internal.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
@@ -123,4 +124,13 @@ void tl_h5_read_voxel(hid_t d, tl_volume *v)
         tl_vol_set_voxel(v, vox[0], vox[1], vox[2]);
     H5Sclose(s);
     H5Aclose(a);
+}
+
+int tl_h5_write_provenance(hid_t file, const double voxel_um[3], tl_error *err)
+{
+    char *json = tl_io_prov_json(voxel_um, NULL, err);
+    if (!json) return -1;
+    int rc = tl_h5_attr_string(file, "tomolith_provenance", json, err);
+    free(json);
+    return rc;
 }

@@ -22,6 +22,9 @@ int tl_h5_attr_string(hid_t obj, const char *name, const char *value, tl_error *
  * own character set: HDF5 does not convert between them), malloc'ed;
  * NULL if it is not a string or cannot be read. */
 char *tl_h5_attr_read_string(hid_t attr);
+/* The session's provenance (with the voxel size, or NULL) as the root
+ * attribute "tomolith_provenance" of an open file: what tl.provenance reads. */
+int tl_h5_write_provenance(hid_t file, const double voxel_um[3], tl_error *err);
 /* Write a double array attribute. */
 int tl_h5_attr_doubles(hid_t obj, const char *name, const double *v, size_t n, tl_error *err);
 /* Set v's voxel size from the dataset's "voxel_um" attribute (3 doubles,

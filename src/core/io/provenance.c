@@ -167,15 +167,6 @@ char *tl_prov_json(tl_error *err)
     return b.p;
 }
 
-int tl_prov_write_h5(int64_t loc_id, tl_error *err)
-{
-    char *json = tl_prov_json(err);
-    if (!json) return -1;
-    int rc = tl_h5_attr_string((hid_t)loc_id, "tomolith_provenance", json, err);
-    free(json);
-    return rc ? tl_err(err, "cannot write the provenance attribute") : 0;
-}
-
 int tl_prov_write_sidecar(const char *path, tl_error *err)
 {
     char side[4096], tmp[4200];

@@ -27,9 +27,6 @@ void tl_prov_add_input(const char *path);
 void tl_prov_reset(void);
 /* The JSON text above, malloc'ed; hashes inputs not yet hashed. */
 char *tl_prov_json(tl_error *err);
-/* Attach the JSON as attribute "tomolith_provenance" to an HDF5 object
- * (hid_t passed as int64_t so this header does not need hdf5.h). */
-int tl_prov_write_h5(int64_t loc_id, tl_error *err);
 /* Write "<path>.provenance.json" (atomically). */
 int tl_prov_write_sidecar(const char *path, tl_error *err);
 

@@ -112,7 +112,7 @@ int tl_results_save(const char *path, const tl_record *rec, tl_error *err)
     hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     if (f < 0) return tl_err(err, "cannot create '%s'", path);
     int rc = write_record(f, rec, "/", err);
-    if (!rc) rc = tl_prov_write_h5((int64_t)f, err);
+    if (!rc && tl_h5_write_provenance(f, NULL, err)) rc = tl_err(err, "cannot write the provenance attribute");
     if (H5Fclose(f) < 0 && !rc) rc = tl_err(err, "closing '%s' failed (disk full?)", path);
     if (rc) { tl_atomic_abort(tmp); return tl_err_prefix(err, "writing '%s': ", path); }
     return tl_atomic_commit(tmp, path, err);
